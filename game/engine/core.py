@@ -1,0 +1,351 @@
+"""Pure, deterministic game rules.
+
+Given a :class:`~game.story.model.Story`, a :class:`GameState` and a choice,
+:func:`choose` returns the next state; the state's ``step`` says what
+happened (meter changes, flags, the outcome drawn, events fired, where it
+led). There is no I/O, no clock and no global random source: every draw comes
+from ``(seed, draws)`` in the state, so replaying the same choices from the
+same seed gives the same game.
+
+States are immutable and linked to the state before them (``prev``), which
+makes undo free and the history a walk back along the chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..story.model import Choice, Event, Outcome, Story
+
+_MASK = (1 << 64) - 1
+
+
+def _mix(x: int) -> int:
+    """SplitMix64 finaliser: a fast, well-distributed 64-bit hash."""
+    x = (x + 0x9E3779B97F4A7C15) & _MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
+def draw(seed: int, n: int, bound: int) -> int:
+    """The n-th random number in [0, bound) of a seed."""
+    return _mix((seed * 0x100000001B3) ^ _mix(n)) % bound
+
+
+class EngineError(Exception):
+    """A request the state cannot satisfy (unknown or unavailable choice)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One decision and what it caused."""
+
+    node: str
+    choice: str
+    outcome: str | None
+    changes: tuple[tuple[str, int], ...]  # meter id -> change actually applied
+    flags: tuple[tuple[str, bool], ...]  # flags set by the decision
+    events: tuple[str, ...]  # events that fired on the way
+    target: str  # where the decision led (node or ending)
+    rationale: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GameState:
+    node: str  # current node; at an ending, the last node played
+    meters: tuple[int, ...]
+    flags: tuple[bool, ...]
+    counts: tuple[int, ...]  # visits/firings of story.counted ids
+    turn: int  # decisions made
+    seed: int
+    draws: int  # random numbers used so far
+    ending: str | None = None
+    player: str = ""
+    step: Step | None = None  # the decision that led here
+    prev: GameState | None = None
+
+    @property
+    def over(self) -> bool:
+        return self.ending is not None
+
+    def key(self) -> tuple[object, ...]:
+        """What makes two states play the same from here (for exploration)."""
+        return (self.node, self.ending, self.meters, self.flags, self.counts)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A choice as the player sees it."""
+
+    choice: Choice
+    enabled: bool
+    reason: str  # why it is disabled, when it is
+
+
+class _View:
+    """A mutable scratch state for evaluating conditions mid-transition."""
+
+    __slots__ = ("meters", "flags", "counts", "turn")
+
+    def __init__(self, meters: list[int], flags: list[bool], counts: tuple[int, ...], turn: int) -> None:
+        self.meters = meters
+        self.flags = flags
+        self.counts = counts
+        self.turn = turn
+
+
+def new_game(story: Story, seed: int = 0, player: str = "") -> GameState:
+    counts = [0] * len(story.counted)
+    index = story.count_index.get(story.start)
+    if index is not None:
+        counts[index] = 1
+    return GameState(
+        node=story.start,
+        meters=tuple(m.start for m in story.meters),
+        flags=tuple(f.start for f in story.flags),
+        counts=tuple(counts),
+        turn=0,
+        seed=seed,
+        draws=0,
+        player=player,
+    )
+
+
+def options(story: Story, state: GameState) -> list[Option]:
+    """The choices shown at the current node (hidden ones left out)."""
+    if state.ending is not None:
+        return []
+    out = []
+    for choice in story.nodes[state.node].choices:
+        if choice.cond is None or choice.cond(state):
+            out.append(Option(choice, True, ""))
+        elif choice.locked:
+            out.append(Option(choice, False, choice.locked))
+    return out
+
+
+def _find(story: Story, state: GameState, choice_id: str) -> Choice:
+    if state.ending is not None:
+        raise EngineError(f"the game is over ({state.ending}); no more choices")
+    node = story.nodes.get(state.node)
+    if node is None:
+        raise EngineError(f'node "{state.node}" is not in this story')
+    choice = node.choice(choice_id)
+    if choice is None:
+        known = ", ".join(c.id for c in node.choices)
+        raise EngineError(f'no choice "{choice_id}" at node "{state.node}" (choices: {known})')
+    if choice.cond is not None and not choice.cond(state):
+        raise EngineError(f'choice "{choice_id}" is not available now' + (f": {choice.locked}" if choice.locked else ""))
+    return choice
+
+
+def _apply(story: Story, meters: list[int], flags: list[bool], effects: Iterable[tuple[int, int]], sets: Iterable[tuple[int, bool]]) -> None:
+    for i, delta in effects:
+        m = story.meters[i]
+        v = meters[i] + delta
+        meters[i] = m.min if v < m.min else m.max if v > m.max else v
+    for i, value in sets:
+        flags[i] = value
+
+
+def outcome_weights(choice: Choice, state: GameState) -> list[int]:
+    """Weights of a choice's outcomes in this state (negative counts as 0)."""
+    return [max(0, o.weight(state)) for o in choice.outcomes]
+
+
+def _threshold(story: Story, meters: list[int]) -> str | None:
+    for i, m in enumerate(story.meters):
+        for t in m.thresholds:
+            if t.crossed(meters[i]):
+                return t.ending
+    return None
+
+
+def eligible_events(story: Story, view: _View, target: str) -> list[tuple[Event, int]]:
+    """Events that may fire on the way into ``target``, with their chance (%)."""
+    out = []
+    ci = story.count_index
+    for e in story.events:
+        if e.before and target not in e.before:
+            continue
+        if e.once and view.counts[ci[e.id]]:
+            continue
+        if e.cond is not None and not e.cond(view):
+            continue
+        chance = e.chance(view)
+        if chance > 0:
+            out.append((e, min(chance, 100)))
+    return out
+
+
+def _settle(
+    story: Story,
+    state: GameState,
+    choice: Choice,
+    outcome: Outcome | None,
+    meters: list[int],
+    flags: list[bool],
+    target: str,
+    event: Event | None,
+    draws: int,
+    rationale: str,
+) -> GameState:
+    """Finish a transition whose random parts are decided."""
+    counts = state.counts
+    fired: tuple[str, ...] = ()
+    ending = target if target in story.endings else _threshold(story, meters)
+    if event is not None and ending is None:
+        _apply(story, meters, flags, event.effects, event.sets)
+        counts = _bump(counts, story.count_index.get(event.id))
+        fired = (event.id,)
+        if event.goto is not None:
+            target = event.goto
+        ending = target if target in story.endings else _threshold(story, meters)
+    node = state.node
+    if ending is None:
+        node = target
+        counts = _bump(counts, story.count_index.get(target))
+    else:
+        target = ending
+    changes = tuple(
+        (m.id, meters[i] - state.meters[i]) for i, m in enumerate(story.meters) if meters[i] != state.meters[i]
+    )
+    flag_changes = tuple(
+        (f.id, flags[i]) for i, f in enumerate(story.flags) if flags[i] != state.flags[i]
+    )
+    step = Step(state.node, choice.id, outcome.id if outcome else None, changes, flag_changes, fired, target, rationale)
+    return GameState(
+        node, tuple(meters), tuple(flags), counts, state.turn + 1, state.seed, draws, ending, state.player, step, state
+    )
+
+
+def _bump(counts: tuple[int, ...], index: int | None) -> tuple[int, ...]:
+    if index is None:
+        return counts
+    as_list = list(counts)
+    as_list[index] += 1
+    return tuple(as_list)
+
+
+def choose(story: Story, state: GameState, choice_id: str, rationale: str = "") -> GameState:
+    """Apply a choice; the returned state's ``step`` says what happened."""
+    choice = _find(story, state, choice_id)
+    meters = list(state.meters)
+    flags = list(state.flags)
+    draws = state.draws
+    _apply(story, meters, flags, choice.effects, choice.sets)
+    outcome: Outcome | None = None
+    if choice.outcomes:
+        weights = outcome_weights(choice, state)
+        total = sum(weights)
+        if total <= 0:
+            weights = [1] * len(weights)
+            total = len(weights)
+        roll = draw(state.seed, draws, total)
+        draws += 1
+        for o, w in zip(choice.outcomes, weights):
+            if roll < w:
+                outcome = o
+                break
+            roll -= w
+        assert outcome is not None
+        _apply(story, meters, flags, outcome.effects, outcome.sets)
+        target = outcome.goto
+    else:
+        assert choice.goto is not None
+        target = choice.goto
+    event: Event | None = None
+    if target not in story.endings and _threshold(story, meters) is None and story.events:
+        view = _View(meters, flags, state.counts, state.turn + 1)
+        for e, chance in eligible_events(story, view, target):
+            roll = draw(state.seed, draws, 100)
+            draws += 1
+            if roll < chance:
+                event = e
+                break
+    return _settle(story, state, choice, outcome, meters, flags, target, event, draws, rationale)
+
+
+def branches(story: Story, state: GameState, choice_id: str) -> list[tuple[float, GameState]]:
+    """Every way a choice can turn out, with its probability.
+
+    Used by exhaustive exploration. The states returned carry the draw
+    count of no particular roll, so they are for analysis, not for play.
+    """
+    choice = _find(story, state, choice_id)
+    picks: list[tuple[float, Outcome | None]]
+    if choice.outcomes:
+        weights = outcome_weights(choice, state)
+        total = sum(weights)
+        if total <= 0:
+            weights = [1] * len(weights)
+            total = len(weights)
+        picks = [(w / total, o) for o, w in zip(choice.outcomes, weights) if w > 0]
+    else:
+        picks = [(1.0, None)]
+    out: list[tuple[float, GameState]] = []
+    for p, outcome in picks:
+        meters = list(state.meters)
+        flags = list(state.flags)
+        _apply(story, meters, flags, choice.effects, choice.sets)
+        if outcome is not None:
+            _apply(story, meters, flags, outcome.effects, outcome.sets)
+            target = outcome.goto
+        else:
+            assert choice.goto is not None
+            target = choice.goto
+        chances: list[tuple[Event, int]] = []
+        if target not in story.endings and _threshold(story, meters) is None and story.events:
+            chances = eligible_events(story, _View(meters, flags, state.counts, state.turn + 1), target)
+        rest = p
+        for e, chance in chances:
+            pe = rest * chance / 100
+            if pe > 0:
+                out.append((pe, _settle(story, state, choice, outcome, list(meters), list(flags), target, e, state.draws, "")))
+            rest -= pe
+            if rest <= 0:
+                break
+        if rest > 1e-12:
+            out.append((rest, _settle(story, state, choice, outcome, meters, flags, target, None, state.draws, "")))
+    return out
+
+
+def undo(state: GameState) -> GameState:
+    """The state before the last decision (the same state at the start)."""
+    return state.prev if state.prev is not None else state
+
+
+def history(state: GameState) -> list[Step]:
+    """Every decision from the start, oldest first."""
+    steps = []
+    s: GameState | None = state
+    while s is not None and s.step is not None:
+        steps.append(s.step)
+        s = s.prev
+    steps.reverse()
+    return steps
+
+
+def replay(story: Story, seed: int, choices: Iterable[str | tuple[str, str]], player: str = "") -> GameState:
+    """Play a list of choice ids (or (choice id, rationale) pairs) from the start."""
+    state = new_game(story, seed, player)
+    for item in choices:
+        choice_id, rationale = (item, "") if isinstance(item, str) else item
+        state = choose(story, state, choice_id, rationale)
+    return state
+
+
+def meter_values(story: Story, state: GameState) -> dict[str, int]:
+    return {m.id: state.meters[i] for i, m in enumerate(story.meters)}
+
+
+def near_thresholds(story: Story, state: GameState) -> list[tuple[str, str]]:
+    """(meter id, warning) for every meter close to a threshold."""
+    out = []
+    for i, m in enumerate(story.meters):
+        for t in m.thresholds:
+            if t.warning and not t.crossed(state.meters[i]) and t.near(state.meters[i]):
+                out.append((m.id, t.warning))
+    return out

@@ -1,0 +1,64 @@
+"""Author-facing problems: a stable code, a one-line message and a position.
+
+Every problem the story layer can report is a :class:`Problem`. Codes are
+stable (documented in ``docs/story-format.md``); messages are one line.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Pos:
+    """A position in an author's file: 1-based line and column."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.column}"
+        return self.file
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    code: str
+    message: str
+    pos: Pos
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        return f"{self.pos}: {self.severity} {self.code}: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "file": self.pos.file,
+            "line": self.pos.line,
+            "column": self.pos.column,
+        }
+
+
+class StoryError(Exception):
+    """Raised when a story cannot be used; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        first = problems[0] if problems else None
+        super().__init__(str(first) if first else "story could not be loaded")
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """A ' (did you mean "x"?)' suffix when a close candidate exists, else ''."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""

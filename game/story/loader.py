@@ -1,0 +1,582 @@
+"""Read a story folder, check it, and compile it into an immutable Story.
+
+``check_story`` never raises for problems in the story: it returns every
+problem found (errors and warnings) with stable codes and positions.
+``load_story`` raises :class:`StoryError` when there are errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from . import spec
+from .conditions import ConditionError, Expr, Symbol, compile_expr, names
+from .diagnostics import Pos, Problem, StoryError, did_you_mean
+from .model import (
+    Advisor,
+    Choice,
+    Effects,
+    Ending,
+    Event,
+    Flag,
+    Meta,
+    Meter,
+    Node,
+    Outcome,
+    Sets,
+    Source,
+    Story,
+    Term,
+    Threshold,
+)
+from .spec import Located, Rec
+from .text import Template, TemplateError, compile_template, word_count
+from .yamlsafe import YamlProblem, YScalar, load_file
+
+MAX_FILES = 1000
+MAX_TOTAL_BYTES = 64 * 1024 * 1024
+RESERVED = {"turn", "player", "and", "or", "not", "true", "false", "if", "else", "end"}
+EXTENSIONS = (".yaml", ".yml")
+
+
+@dataclass
+class CheckResult:
+    story: Story | None
+    problems: list[Problem] = field(default_factory=list)
+    fatal: bool = False  # the check could not run (exit code 2)
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def exit_code(self) -> int:
+        if self.fatal:
+            return 2
+        return 1 if self.errors else 0
+
+
+def load_story(root: str | Path) -> Story:
+    """Load and compile a story; raise StoryError listing every error."""
+    result = check_story(root)
+    if result.story is None or result.errors:
+        raise StoryError(result.errors or result.problems)
+    return result.story
+
+
+def story_files(root: Path, problems: list[Problem]) -> list[tuple[Path, str]]:
+    """The YAML files of a story folder, sorted, each with its display name."""
+    out: list[tuple[Path, str]] = []
+    real_root = root.resolve()
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if not path.name.endswith(EXTENSIONS):
+            continue
+        display = _display(root, path)
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            problems.append(Problem("Y012", "broken or looping link", Pos(display)))
+            continue
+        if real != real_root and real_root not in real.parents:
+            problems.append(Problem("Y012", "link points outside the story folder; it is not read", Pos(display)))
+            continue
+        if path.is_dir():
+            problems.append(Problem("Y014", "expected a YAML file here, found a folder", Pos(display)))
+            continue
+        if not path.is_file():
+            problems.append(Problem("Y014", "not a regular file", Pos(display)))
+            continue
+        out.append((path, display))
+        if len(out) > MAX_FILES:
+            problems.append(Problem("Y015", f"a story may have at most {MAX_FILES} files", Pos(_display(root, root))))
+            break
+    return out
+
+
+def _display(root: Path, path: Path) -> str:
+    try:
+        return str(root / path.relative_to(root)) if root != Path(".") else str(path)
+    except ValueError:
+        return str(path)
+
+
+class _Symbols(Mapping[str, Symbol]):
+    """Names conditions may read. Node and event ids count visits; the first
+    reference to one adds it to the state's counted ids."""
+
+    def __init__(self, meters: dict[str, int], flags: dict[str, int], countable: set[str], always_counted: Sequence[str] = ()) -> None:
+        self.fixed: dict[str, Symbol] = {"turn": Symbol("number", lambda s: s.turn)}
+        for mid, i in meters.items():
+            self.fixed[mid] = Symbol("number", _meter_getter(i))
+        for fid, i in flags.items():
+            self.fixed[fid] = Symbol("bool", _flag_getter(i))
+        self.countable = countable
+        self.counted: dict[str, Symbol] = {}
+        self.order: list[str] = []
+        for name in always_counted:
+            self[name]
+
+    def __getitem__(self, name: str) -> Symbol:
+        sym = self.fixed.get(name) or self.counted.get(name)
+        if sym is not None:
+            return sym
+        if name in self.countable:
+            index = len(self.order)
+            self.order.append(name)
+            sym = Symbol("number", _count_getter(index))
+            self.counted[name] = sym
+            return sym
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.fixed
+        yield from self.countable
+
+    def __len__(self) -> int:
+        return len(self.fixed) + len(self.countable)
+
+
+def _meter_getter(i: int) -> Callable[[Any], Any]:
+    return lambda s: s.meters[i]
+
+
+def _flag_getter(i: int) -> Callable[[Any], Any]:
+    return lambda s: s.flags[i]
+
+
+def _count_getter(i: int) -> Callable[[Any], Any]:
+    return lambda s: s.counts[i]
+
+
+class _Builder:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+        self.file_lines: dict[str, list[str]] = {}
+        self.scalars: dict[int, YScalar] = {}
+        self.meter_index: dict[str, int] = {}
+        self.flag_index: dict[str, int] = {}
+        self.node_ids: set[str] = set()
+        self.ending_ids: set[str] = set()
+        self.source_index: dict[str, Rec] = {}
+        self.symbols = _Symbols({}, {}, set())
+
+    # -- reporting
+    def error(self, code: str, message: str, pos: Pos) -> None:
+        self.problems.append(Problem(code, message, pos))
+
+    def warn(self, code: str, message: str, pos: Pos) -> None:
+        self.problems.append(Problem(code, message, pos, "warning"))
+
+    # -- positions inside scalars
+    def offset_pos(self, loc: Located, offset: int) -> Pos:
+        """Position of character ``offset`` of a scalar's value."""
+        node = loc.node
+        pos = loc.pos
+        if node is None:
+            return pos
+        value = str(node.value)
+        if node.style in ("|", ">"):
+            line = pos.line + 1 + value.count("\n", 0, offset)
+            lines = self.file_lines.get(pos.file, [])
+            indent = 0
+            if 0 < line <= len(lines):
+                text_line = lines[line - 1]
+                indent = len(text_line) - len(text_line.lstrip(" "))
+            col = indent + offset - (value.rfind("\n", 0, offset) + 1) + 1
+            return Pos(pos.file, line, col)
+        if "\n" in value[:offset]:
+            return Pos(pos.file, pos.line + value.count("\n", 0, offset), pos.column)
+        quote = 1 if node.style in ("'", '"') else 0
+        return Pos(pos.file, pos.line, pos.column + quote + offset)
+
+    # -- conditions and text
+    def expr(self, loc: Located | None, want: str) -> Expr | None:
+        if loc is None:
+            return None
+        try:
+            return compile_expr(loc.value, self.symbols, want, self.suggest)  # type: ignore[arg-type]
+        except ConditionError as exc:
+            self.error(exc.code, exc.message, self.offset_pos(loc, exc.column - 1))
+            return None
+
+    def template(self, rec: Rec, name: str) -> Template:
+        text = rec.get(name, "")
+        try:
+            return compile_template(text, self.symbols, self.suggest)
+        except TemplateError as exc:
+            node = self.scalars.get(id(text))
+            loc = Located(text, rec.at(name), node)
+            self.error(exc.code, exc.message, self.offset_pos(loc, exc.offset))
+            return Template(text, (text,))
+
+    def suggest(self, name: str) -> str:
+        return did_you_mean(name, list(self.symbols))
+
+    def effects(self, rec: Rec) -> Effects:
+        out: list[tuple[int, int]] = []
+        for mid, loc in (rec.get("effects") or {}).items():
+            if mid not in self.meter_index:
+                self.error("R002", f'unknown meter "{mid}" in effects{did_you_mean(mid, self.meter_index)}', loc.pos)
+                continue
+            out.append((self.meter_index[mid], loc.value))
+        return tuple(out)
+
+    def sets(self, rec: Rec) -> Sets:
+        out: list[tuple[int, bool]] = []
+        for fid, loc in (rec.get("set") or {}).items():
+            if fid not in self.flag_index:
+                self.error("R003", f'unknown flag "{fid}" in set{did_you_mean(fid, self.flag_index)}', loc.pos)
+                continue
+            out.append((self.flag_index[fid], loc.value))
+        return tuple(out)
+
+    def target(self, rec: Rec, name: str, nodes_only: bool = False) -> str | None:
+        target = rec.get(name)
+        if target is None:
+            return None
+        pool = self.node_ids if nodes_only else self.node_ids | self.ending_ids
+        if target not in pool:
+            kind = "node" if nodes_only else "node or ending"
+            self.error("R001", f'"{target}" is not a {kind} of this story{did_you_mean(target, pool)}', rec.at(name))
+        return str(target)
+
+    def source_ids(self, rec: Rec) -> tuple[str, ...]:
+        ids = tuple(rec.get("sources") or ())
+        for sid in ids:
+            if sid not in self.source_index:
+                self.error("R004", f'unknown source "{sid}"{did_you_mean(sid, self.source_index)}', rec.at("sources"))
+        return ids
+
+
+def _collect_scalars(node: Any, out: dict[int, YScalar]) -> None:
+    from .yamlsafe import YMap, YSeq
+
+    if isinstance(node, YScalar):
+        if isinstance(node.value, str):
+            out[id(node.value)] = node
+    elif isinstance(node, YSeq):
+        for item in node.items:
+            _collect_scalars(item, out)
+    elif isinstance(node, YMap):
+        for _, value in node.items.values():
+            _collect_scalars(value, out)
+
+
+def check_story(root: str | Path) -> CheckResult:
+    root = Path(root)
+    if not root.exists():
+        return CheckResult(None, [Problem("F001", "no such story folder", Pos(str(root)))], fatal=True)
+    if not root.is_dir():
+        return CheckResult(None, [Problem("F001", "expected a story folder, found a file", Pos(str(root)))], fatal=True)
+    b = _Builder(root)
+    files = story_files(root, b.problems)
+    if not files and not b.problems:
+        return CheckResult(None, [Problem("F002", "the folder holds no .yaml story files", Pos(str(root)))], fatal=True)
+    ctx = spec.Ctx()
+    recs: list[Rec] = []
+    digest = hashlib.sha256()
+    total = 0
+    fatal = False
+    for path, display in files:
+        try:
+            data = path.read_bytes() if path.stat().st_size <= 64 * 1024 * 1024 else b""
+            total += len(data)
+            if total > MAX_TOTAL_BYTES:
+                b.error("Y007", f"the story folder holds more than {MAX_TOTAL_BYTES:,} bytes of YAML", Pos(display))
+                break
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + data + b"\0")
+            tree = load_file(path, display)
+        except YamlProblem as exc:
+            b.problems.append(exc.problem)
+            if exc.problem.code == "Y100":
+                fatal = True
+            continue
+        except OSError as exc:
+            b.error("Y100", f"cannot read file: {exc.strerror}", Pos(display))
+            fatal = True
+            continue
+        if tree is None:
+            b.warn("Y016", "file is empty", Pos(display))
+            continue
+        b.file_lines[display] = data.decode("utf-8", "replace").splitlines()
+        if "yaml-language-server: $schema=" not in data[:400].decode("utf-8", "replace"):
+            b.warn("W006", "file has no yaml-language-server schema modeline on its first line", Pos(display, 1, 1))
+        _collect_scalars(tree, b.scalars)
+        rec = spec.FILE.validate(tree, ctx)
+        if rec is not spec.INVALID:
+            recs.append(rec)
+    b.problems.extend(ctx.problems)
+    if fatal:
+        return CheckResult(None, b.problems, fatal=True)
+    story = _build(b, recs, digest.hexdigest(), [d for _, d in files])
+    if story is None:
+        return CheckResult(None, b.problems)
+    if not [p for p in b.problems if p.severity == "error"]:
+        _warnings(b, story)
+    b.problems.sort(key=lambda p: (p.severity != "error", p.pos.file, p.pos.line, p.pos.column))
+    return CheckResult(story if not [p for p in b.problems if p.severity == "error"] else None, b.problems, stats=story.stats())
+
+
+def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story | None:
+    sections: dict[str, list[Rec]] = {k: [] for k in ("meters", "flags", "nodes", "events", "endings", "glossary", "sources")}
+    metas: list[Rec] = []
+    for rec in recs:
+        if "story" in rec.values:
+            metas.append(rec.values["story"])
+        for key in sections:
+            sections[key].extend(rec.get(key) or [])
+    if not metas:
+        b.error("S020", 'no file has a "story:" section with the story\'s id, title and start node', Pos(files[0] if files else str(b.root)))
+        return None
+    for extra in metas[1:]:
+        b.error("S021", f'a second "story:" section (the first is at {metas[0].pos})', extra.pos)
+    m = metas[0]
+
+    # one namespace for every id a condition can name
+    seen: dict[str, Pos] = {}
+    for key in ("meters", "flags", "nodes", "events", "endings"):
+        for rec in sections[key]:
+            rid = rec.values["id"]
+            if rid in RESERVED:
+                b.error("S011", f'"{rid}" is a reserved word and cannot be an id', rec.at("id"))
+            if rid in seen:
+                b.error("S010", f'duplicate id "{rid}" (first defined at {seen[rid]})', rec.at("id"))
+            else:
+                seen[rid] = rec.at("id")
+    src_seen: dict[str, Pos] = {}
+    for rec in sections["sources"]:
+        sid = rec.values["id"]
+        if sid in src_seen:
+            b.error("S010", f'duplicate source id "{sid}" (first defined at {src_seen[sid]})', rec.at("id"))
+        src_seen[sid] = rec.at("id")
+
+    def unique(key: str) -> list[Rec]:
+        done: set[str] = set()
+        out = []
+        for rec in sections[key]:
+            if rec.values["id"] not in done:
+                done.add(rec.values["id"])
+                out.append(rec)
+        return out
+
+    meter_recs, flag_recs = unique("meters"), unique("flags")
+    node_recs, event_recs, ending_recs = unique("nodes"), unique("events"), unique("endings")
+    b.meter_index = {r.values["id"]: i for i, r in enumerate(meter_recs)}
+    b.flag_index = {r.values["id"]: i for i, r in enumerate(flag_recs)}
+    b.node_ids = {r.values["id"] for r in node_recs}
+    b.ending_ids = {r.values["id"] for r in ending_recs}
+    b.source_index = {r.values["id"]: r for r in sections["sources"]}
+    event_ids = [r.values["id"] for r in event_recs]
+    # events are always counted ("once" needs it); nodes only when read
+    b.symbols = _Symbols(b.meter_index, b.flag_index, b.node_ids | set(event_ids), event_ids)
+
+    meters = []
+    for r in meter_recs:
+        lo, hi = r.get("min", 0), r.get("max", 100)
+        if lo >= hi:
+            b.error("S005", f"min ({lo}) must be below max ({hi})", r.at("min") if "min" in r.values else r.pos)
+        if not lo <= r.values["start"] <= hi:
+            b.error("S005", f"start ({r.values['start']}) is outside min..max ({lo}..{hi})", r.at("start"))
+        ths = []
+        for t in r.get("thresholds") or []:
+            ending = t.values["ending"]
+            if ending not in b.ending_ids:
+                b.error("R001", f'"{ending}" is not an ending of this story{did_you_mean(ending, b.ending_ids)}', t.at("ending"))
+            ths.append(Threshold(t.get("below"), t.get("above"), ending, t.get("warning", ""), t.get("warn_within", 15), t.pos))
+        meters.append(Meter(r.values["id"], r.values["label"], r.values["description"], r.values["start"], lo, hi, tuple(ths), r.pos))
+    flags = [Flag(r.values["id"], r.values["description"], r.get("start", False), r.pos) for r in flag_recs]
+
+    start = m.values["start"]
+    if start not in b.node_ids:
+        hint = " (it is an ending; the story must start at a node)" if start in b.ending_ids else did_you_mean(start, b.node_ids)
+        b.error("R005", f'start node "{start}" is not a node of this story{hint}', m.at("start"))
+    meta = Meta(
+        m.values["id"], m.values["title"], m.values["version"], start, m.values["facts_as_of"],
+        m.values["content_note"], m.get("premise", ""), tuple(m.get("authors") or ()), m.get("license", ""),
+    )
+
+    words = 0
+    nodes: dict[str, Node] = {}
+    for r in node_recs:
+        choices: list[Choice] = []
+        seen_choice: dict[str, Pos] = {}
+        for c in r.values["choices"]:
+            cid = c.values["id"]
+            if cid in seen_choice:
+                b.error("S010", f'duplicate choice id "{cid}" in node "{r.values["id"]}" (first at line {seen_choice[cid].line})', c.at("id"))
+                continue
+            seen_choice[cid] = c.at("id")
+            outcomes = []
+            seen_out: set[str] = set()
+            for o in c.get("outcomes") or []:
+                if o.values["id"] in seen_out:
+                    b.error("S010", f'duplicate outcome id "{o.values["id"]}" in choice "{cid}"', o.at("id"))
+                seen_out.add(o.values["id"])
+                weight = b.expr(o.values["weight"], "number")
+                outcomes.append(Outcome(
+                    o.values["id"], weight or _ZERO, o.get("text", ""), b.effects(o), b.sets(o),
+                    b.target(o, "goto") or "", o.pos,
+                ))
+                words += word_count(o.get("text", ""))
+            if "locked" in c.values and "if" not in c.values:
+                b.error("S012", 'a choice with "locked" needs an "if" condition', c.at("locked"))
+            choices.append(Choice(
+                cid, c.values["text"], b.expr(c.get("if"), "bool"), c.get("locked"), b.effects(c), b.sets(c),
+                b.target(c, "goto"), tuple(outcomes), c.get("note", ""), c.pos,
+            ))
+            words += word_count(c.values["text"])
+        advisors = tuple(Advisor(a.values["role"], a.values["says"], b.expr(a.get("if"), "bool"), a.pos) for a in r.get("advisors") or [])
+        words += sum(word_count(a.says) for a in advisors)
+        text = b.template(r, "text")
+        words += word_count(text.all_text())
+        nodes[r.values["id"]] = Node(
+            r.values["id"], r.values["title"], r.get("date", ""), r.get("place", ""), r.values["basis"],
+            b.source_ids(r), text, advisors, r.get("key", False), tuple(choices), r.pos,
+        )
+    events = []
+    for r in event_recs:
+        before = frozenset(r.get("before") or ())
+        for nid in before:
+            if nid not in b.node_ids:
+                b.error("R001", f'"{nid}" in before is not a node of this story{did_you_mean(nid, b.node_ids)}', r.at("before"))
+        text = b.template(r, "text")
+        words += word_count(text.all_text())
+        events.append(Event(
+            r.values["id"], r.values["title"], r.values["basis"], b.source_ids(r), text,
+            b.expr(r.get("if"), "bool"), b.expr(r.values["chance"], "number") or _ZERO, before,
+            r.get("once", True), b.effects(r), b.sets(r), b.target(r, "goto"), r.pos,
+        ))
+    endings: dict[str, Ending] = {}
+    for r in ending_recs:
+        text = b.template(r, "text")
+        words += word_count(text.all_text()) + word_count(r.values["debrief"])
+        endings[r.values["id"]] = Ending(
+            r.values["id"], r.values["title"], r.values["basis"], b.source_ids(r), text,
+            r.values["debrief"], tuple(r.values["questions"]), r.pos,
+        )
+    glossary = []
+    for r in sections["glossary"]:
+        sid = r.get("source")
+        if sid is not None and sid not in b.source_index:
+            b.error("R004", f'unknown source "{sid}"{did_you_mean(sid, b.source_index)}', r.at("source"))
+        glossary.append(Term(r.values["term"], r.values["definition"], sid))
+    sources = {
+        r.values["id"]: Source(r.values["id"], r.values["title"], r.get("publisher", ""), r.get("date", ""), r.get("url", ""), r.get("note", ""))
+        for r in sections["sources"]
+    }
+    return Story(
+        meta=meta,
+        meters=tuple(meters),
+        flags=tuple(flags),
+        nodes=MappingProxyType(nodes),
+        events=tuple(events),
+        endings=MappingProxyType(endings),
+        glossary=tuple(glossary),
+        sources=MappingProxyType(sources),
+        counted=tuple(b.symbols.order),
+        root=b.root,
+        files=tuple(files),
+        hash=digest,
+        words=words,
+        meter_index=MappingProxyType(dict(b.meter_index)),
+        flag_index=MappingProxyType(dict(b.flag_index)),
+        count_index=MappingProxyType({cid: i for i, cid in enumerate(b.symbols.order)}),
+    )
+
+
+_ZERO = compile_expr("0", {}, "number")
+
+
+def _exprs(nodes: Mapping[str, Node], events: list[Event]) -> Iterator[Expr]:
+    for node in nodes.values():
+        for a in node.advisors:
+            if a.cond:
+                yield a.cond
+        for c in node.choices:
+            if c.cond:
+                yield c.cond
+            for o in c.outcomes:
+                yield o.weight
+    for e in events:
+        if e.cond:
+            yield e.cond
+        yield e.chance
+
+
+def _read_names(nodes: Mapping[str, Node], events: list[Event]) -> set[str]:
+    found: set[str] = set()
+    for expr in _exprs(nodes, events):
+        found |= names(expr.tree)
+    for node in nodes.values():
+        found |= node.text.names
+    for e in events:
+        found |= e.text.names
+    return found
+
+
+def _warnings(b: _Builder, story: Story) -> None:
+    # unreachable nodes and endings, by the static graph of gotos
+    graph: dict[str, set[str]] = {nid: set() for nid in story.nodes}
+    event_targets = {e.goto for e in story.events if e.goto}
+    threshold_endings = {t.ending for m in story.meters for t in m.thresholds}
+    for nid, node in story.nodes.items():
+        for c in node.choices:
+            graph[nid].update(c.targets)
+        graph[nid].update(event_targets)
+    seen = {story.start}
+    todo = [story.start]
+    while todo:
+        for nxt in graph.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    seen |= threshold_endings
+    for nid, node in story.nodes.items():
+        if nid not in seen:
+            b.warn("W001", f'node "{nid}" cannot be reached from the start: no choice or event leads to it', node.pos)
+    for eid, ending in story.endings.items():
+        if eid not in seen:
+            b.warn("W001", f'ending "{eid}" cannot be reached: no choice, event or threshold leads to it', ending.pos)
+    read = _read_names(story.nodes, list(story.events))
+    set_flags = {i for n in story.nodes.values() for c in n.choices for i, _ in c.sets + tuple(x for o in c.outcomes for x in o.sets)}
+    set_flags |= {i for e in story.events for i, _ in e.sets}
+    for i, flag in enumerate(story.flags):
+        if flag.id not in read:
+            b.warn("W002", f'flag "{flag.id}" is never read by a condition or text', flag.pos)
+        elif i not in set_flags:
+            b.warn("W002", f'flag "{flag.id}" is never set by a choice or event', flag.pos)
+    moved = {i for n in story.nodes.values() for c in n.choices for i, _ in c.effects + tuple(x for o in c.outcomes for x in o.effects)}
+    moved |= {i for e in story.events for i, _ in e.effects}
+    for i, meter in enumerate(story.meters):
+        if i not in moved:
+            b.warn("W003", f'meter "{meter.id}" is never changed by a choice or event', meter.pos)
+    for nid, node in story.nodes.items():
+        if node.basis != "hypothetical" and not node.sources:
+            b.warn("W005", f'node "{nid}" is marked {node.basis} but cites no sources', node.pos)
+    for ending in story.endings.values():
+        if ending.basis != "hypothetical" and not ending.sources:
+            b.warn("W005", f'ending "{ending.id}" is marked {ending.basis} but cites no sources', ending.pos)
+    cited = {s for n in story.nodes.values() for s in n.sources} | {s for e in story.events for s in e.sources}
+    cited |= {s for e in story.endings.values() for s in e.sources} | {t.source for t in story.glossary if t.source}
+    for sid, src in story.sources.items():
+        if sid not in cited:
+            b.warn("W004", f'source "{sid}" is never cited', b.source_index[sid].pos)
+
+
+def reads_of(story: Story) -> set[str]:
+    """Every name any condition or text of the story reads."""
+    return _read_names(story.nodes, list(story.events))

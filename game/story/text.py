@@ -1,0 +1,192 @@
+"""Story text: interpolation, conditional passages, and display safety.
+
+Story text is data, never markup. The template syntax is deliberately small:
+
+* ``{meter_id}`` is replaced by the meter's value; ``{player}`` by the name;
+* ``{if CONDITION}`` ... ``{else}`` ... ``{end}`` shows a passage only when
+  the condition holds (they nest);
+* ``{{`` and ``}}`` write literal braces.
+
+:func:`clean` strips terminal control characters from any text before it is
+displayed; front ends must also never hand story text to a markup parser.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Union
+
+from .conditions import ConditionError, Expr, Symbol, compile_expr
+
+# C0 and C1 controls except newline and tab; DEL; and bidi *override* or
+# isolate controls that can reorder what the terminal shows.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_ANSI_RE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|.)")
+
+
+def clean(text: str) -> str:
+    """Remove escape sequences and control characters; keep newlines and tabs."""
+    if not text:
+        return text
+    text = _ANSI_RE.sub("", text)
+    return _CONTROL_RE.sub("", text)
+
+
+def clean_line(text: str) -> str:
+    """Like :func:`clean`, for single-line fields: newlines become spaces."""
+    return " ".join(clean(text).split())
+
+
+def word_count(text: str) -> int:
+    return len(re.findall(r"[\w’'-]+", unicodedata.normalize("NFC", text)))
+
+
+class TemplateError(Exception):
+    def __init__(self, code: str, message: str, offset: int) -> None:
+        self.code = code
+        self.message = message
+        self.offset = offset
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    name: str
+    getter: Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Cond:
+    expr: Expr
+    then: tuple[Part, ...]
+    otherwise: tuple[Part, ...]
+
+
+Part = Union[str, Var, Cond]
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    source: str
+    parts: tuple[Part, ...]
+
+    def render(self, state: Any, player: str = "") -> str:
+        out: list[str] = []
+        _render(self.parts, state, player, out)
+        return "".join(out)
+
+    def all_text(self) -> str:
+        """Every passage, whatever the conditions (for word counts)."""
+        out: list[str] = []
+        _all(self.parts, out)
+        return "".join(out)
+
+    @property
+    def names(self) -> set[str]:
+        found: set[str] = set()
+        _names(self.parts, found)
+        return found
+
+
+def _render(parts: tuple[Part, ...], state: Any, player: str, out: list[str]) -> None:
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, Var):
+            out.append(player if part.name == "player" else str(part.getter(state)))
+        else:
+            _render(part.then if part.expr(state) else part.otherwise, state, player, out)
+
+
+def _all(parts: tuple[Part, ...], out: list[str]) -> None:
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, Cond):
+            _all(part.then, out)
+            out.append(" ")
+            _all(part.otherwise, out)
+
+
+def _names(parts: tuple[Part, ...], found: set[str]) -> None:
+    from .conditions import names
+
+    for part in parts:
+        if isinstance(part, Var):
+            found.add(part.name)
+        elif isinstance(part, Cond):
+            found |= names(part.expr.tree)
+            _names(part.then, found)
+            _names(part.otherwise, found)
+
+
+_TAG_RE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+MAX_NESTING = 8
+
+
+def compile_template(
+    source: str,
+    symbols: Mapping[str, Symbol],
+    suggest: Callable[[str], str] | None = None,
+) -> Template:
+    """Compile text; raises TemplateError (with a character offset) on problems."""
+    # stack of (then-parts, else-parts or None, expr, offset)
+    root: list[Part] = []
+    stack: list[tuple[list[Part], list[Part] | None, Expr | None, int]] = []
+    current = root
+    pos = 0
+    for m in _TAG_RE.finditer(source):
+        if m.start() > pos:
+            current.append(source[pos : m.start()])
+        pos = m.end()
+        tok = m.group()
+        if tok == "{{":
+            current.append("{")
+            continue
+        if tok == "}}":
+            current.append("}")
+            continue
+        if tok in ("{", "}"):
+            raise TemplateError("T001", f'a lone "{tok}": write "{tok}{tok}" for a literal brace', m.start())
+        inner = (m.group(1) or "").strip()
+        if inner.startswith("if ") or inner == "if":
+            cond_text = inner[2:].strip()
+            try:
+                expr = compile_expr(cond_text, symbols, "bool", suggest)
+            except ConditionError as exc:
+                # offset of the condition inside the text
+                start = m.start() + m.group().index(cond_text) if cond_text else m.start()
+                raise TemplateError(exc.code, f"in {{if}}: {exc.message}", start + exc.column - 1) from None
+            if len(stack) >= MAX_NESTING:
+                raise TemplateError("T002", f"{{if}} passages nest more than {MAX_NESTING} deep", m.start())
+            branch: list[Part] = []
+            stack.append((branch, None, expr, m.start()))
+            current = branch
+        elif inner == "else":
+            if not stack or stack[-1][1] is not None:
+                raise TemplateError("T002", "{else} without a matching {if}", m.start())
+            then, _, expr, off = stack[-1]
+            other: list[Part] = []
+            stack[-1] = (then, other, expr, off)
+            current = other
+        elif inner == "end":
+            if not stack:
+                raise TemplateError("T002", "{end} without a matching {if}", m.start())
+            then, other, expr, _ = stack.pop()
+            assert expr is not None
+            current = stack[-1][1] if stack and stack[-1][1] is not None else (stack[-1][0] if stack else root)
+            current.append(Cond(expr, tuple(then), tuple(other or ())))
+        else:
+            sym = symbols.get(inner) if inner != "player" else Symbol("text", lambda s: "")
+            if sym is None or not re.fullmatch(r"[a-z][a-z0-9_]*", inner):
+                hint = suggest(inner) if suggest else ""
+                raise TemplateError("T003", f'unknown name "{{{inner}}}" in text{hint}; write "{{{{" for a literal brace', m.start())
+            current.append(Var(inner, sym.getter))
+    if pos < len(source):
+        current.append(source[pos:])
+    if stack:
+        raise TemplateError("T002", "{if} without a matching {end}", stack[-1][3])
+    return Template(source, tuple(root))
