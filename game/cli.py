@@ -59,9 +59,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default=None, help="player name")
     p.add_argument("--load", default=None, metavar="SAVE", help="load a save (a slot name or a file)")
     p.add_argument("--autosave", default=None, metavar="NAME", help="save to this slot after every decision")
-    p.add_argument("--saves", default=None, metavar="DIR", help="save folder (default: $TIGHTROPE_SAVES, saves/ in a checkout, or your data folder)")
-    p.add_argument("--classroom", action="store_true", help="classroom mode: rationales at key decisions, a save after every decision")
-    p.add_argument("--min-rationale", type=int, default=40, metavar="N", help="shortest rationale accepted in classroom mode (characters, default 40)")
+    p.add_argument(
+        "--saves",
+        default=None,
+        metavar="DIR",
+        help="save folder (default: $TIGHTROPE_SAVES, saves/ in a checkout, or your data folder)",
+    )
+    p.add_argument(
+        "--classroom", action="store_true", help="classroom mode: rationales at key decisions, a save after every decision"
+    )
+    p.add_argument(
+        "--min-rationale",
+        type=int,
+        default=40,
+        metavar="N",
+        help="shortest rationale accepted in classroom mode (characters, default 40)",
+    )
     p.add_argument("--hide-effects", action="store_true", help="do not show the direction of each choice's effects")
 
     p = sub.add_parser("check", help="check a story folder and report every problem")
@@ -80,7 +93,9 @@ _EXTRA_PARSERS: list[tuple[str, Callable[[argparse.ArgumentParser], None]]] = []
 _EXTRA_HELP: dict[str, str] = {}
 
 
-def subcommand(name: str, help: str) -> Callable[[Callable[[argparse.ArgumentParser], None]], Callable[[argparse.ArgumentParser], None]]:
+def subcommand(
+    name: str, help: str
+) -> Callable[[Callable[[argparse.ArgumentParser], None]], Callable[[argparse.ArgumentParser], None]]:
     def register(fn: Callable[[argparse.ArgumentParser], None]) -> Callable[[argparse.ArgumentParser], None]:
         _EXTRA_PARSERS.append((name, fn))
         _EXTRA_HELP[name] = help
@@ -96,11 +111,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     root = story_path(args.story)
     result = check_story(root)
     if args.format == "json":
-        print(json.dumps({
-            "errors": [p.as_dict() for p in result.errors],
-            "warnings": [p.as_dict() for p in result.warnings],
-            "stats": result.stats,
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "errors": [p.as_dict() for p in result.errors],
+                    "warnings": [p.as_dict() for p in result.warnings],
+                    "stats": result.stats,
+                },
+                indent=2,
+            )
+        )
         return result.exit_code
     for problem in result.problems:
         print(problem)

@@ -141,7 +141,9 @@ def _find(story: Story, state: GameState, choice_id: str) -> Choice:
     return choice
 
 
-def _apply(story: Story, meters: list[int], flags: list[bool], effects: Iterable[tuple[int, int]], sets: Iterable[tuple[int, bool]]) -> None:
+def _apply(
+    story: Story, meters: list[int], flags: list[bool], effects: Iterable[tuple[int, int]], sets: Iterable[tuple[int, bool]]
+) -> None:
     for i, delta in effects:
         m = story.meters[i]
         v = meters[i] + delta
@@ -209,12 +211,8 @@ def _settle(
         counts = _bump(counts, story.count_index.get(target))
     else:
         target = ending
-    changes = tuple(
-        (m.id, meters[i] - state.meters[i]) for i, m in enumerate(story.meters) if meters[i] != state.meters[i]
-    )
-    flag_changes = tuple(
-        (f.id, flags[i]) for i, f in enumerate(story.flags) if flags[i] != state.flags[i]
-    )
+    changes = tuple((m.id, meters[i] - state.meters[i]) for i, m in enumerate(story.meters) if meters[i] != state.meters[i])
+    flag_changes = tuple((f.id, flags[i]) for i, f in enumerate(story.flags) if flags[i] != state.flags[i])
     step = Step(state.node, choice.id, outcome.id if outcome else None, changes, flag_changes, fired, target, rationale)
     return GameState(
         node, tuple(meters), tuple(flags), counts, state.turn + 1, state.seed, draws, ending, state.player, step, state

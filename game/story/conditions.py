@@ -67,7 +67,7 @@ _TOKEN_RE = re.compile(
 )
 
 _HINTS = {
-    "=": ('C004', 'use "==" to compare; "=" alone is not allowed'),
+    "=": ("C004", 'use "==" to compare; "=" alone is not allowed'),
     "**": ("C005", "powers are not allowed"),
     "/": ("C005", "division is not allowed"),
     "%": ("C005", "the % operator is not allowed"),

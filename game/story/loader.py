@@ -117,7 +117,9 @@ class _Symbols(Mapping[str, Symbol]):
     """Names conditions may read. Node and event ids count visits; the first
     reference to one adds it to the state's counted ids."""
 
-    def __init__(self, meters: dict[str, int], flags: dict[str, int], countable: set[str], always_counted: Sequence[str] = ()) -> None:
+    def __init__(
+        self, meters: dict[str, int], flags: dict[str, int], countable: set[str], always_counted: Sequence[str] = ()
+    ) -> None:
         self.fixed: dict[str, Symbol] = {"turn": Symbol("number", lambda s: s.turn)}
         for mid, i in meters.items():
             self.fixed[mid] = Symbol("number", _meter_getter(i))
@@ -340,7 +342,11 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
         for key in sections:
             sections[key].extend(rec.get(key) or [])
     if not metas:
-        b.error("S020", 'no file has a "story:" section with the story\'s id, title and start node', Pos(files[0] if files else str(b.root)))
+        b.error(
+            "S020",
+            'no file has a "story:" section with the story\'s id, title and start node',
+            Pos(files[0] if files else str(b.root)),
+        )
         return None
     for extra in metas[1:]:
         b.error("S021", f'a second "story:" section (the first is at {metas[0].pos})', extra.pos)
@@ -397,7 +403,9 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
             if ending not in b.ending_ids:
                 b.error("R001", f'"{ending}" is not an ending of this story{did_you_mean(ending, b.ending_ids)}', t.at("ending"))
             ths.append(Threshold(t.get("below"), t.get("above"), ending, t.get("warning", ""), t.get("warn_within", 15), t.pos))
-        meters.append(Meter(r.values["id"], r.values["label"], r.values["description"], r.values["start"], lo, hi, tuple(ths), r.pos))
+        meters.append(
+            Meter(r.values["id"], r.values["label"], r.values["description"], r.values["start"], lo, hi, tuple(ths), r.pos)
+        )
     flags = [Flag(r.values["id"], r.values["description"], r.get("start", False), r.pos) for r in flag_recs]
 
     start = m.values["start"]
@@ -405,8 +413,15 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
         hint = " (it is an ending; the story must start at a node)" if start in b.ending_ids else did_you_mean(start, b.node_ids)
         b.error("R005", f'start node "{start}" is not a node of this story{hint}', m.at("start"))
     meta = Meta(
-        m.values["id"], m.values["title"], m.values["version"], start, m.values["facts_as_of"],
-        m.values["content_note"], m.get("premise", ""), tuple(m.get("authors") or ()), m.get("license", ""),
+        m.values["id"],
+        m.values["title"],
+        m.values["version"],
+        start,
+        m.values["facts_as_of"],
+        m.values["content_note"],
+        m.get("premise", ""),
+        tuple(m.get("authors") or ()),
+        m.get("license", ""),
     )
 
     words = 0
@@ -417,7 +432,11 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
         for c in r.values["choices"]:
             cid = c.values["id"]
             if cid in seen_choice:
-                b.error("S010", f'duplicate choice id "{cid}" in node "{r.values["id"]}" (first at line {seen_choice[cid].line})', c.at("id"))
+                b.error(
+                    "S010",
+                    f'duplicate choice id "{cid}" in node "{r.values["id"]}" (first at line {seen_choice[cid].line})',
+                    c.at("id"),
+                )
                 continue
             seen_choice[cid] = c.at("id")
             outcomes = []
@@ -427,25 +446,53 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
                     b.error("S010", f'duplicate outcome id "{o.values["id"]}" in choice "{cid}"', o.at("id"))
                 seen_out.add(o.values["id"])
                 weight = b.expr(o.values["weight"], "number")
-                outcomes.append(Outcome(
-                    o.values["id"], weight or _ZERO, o.get("text", ""), b.effects(o), b.sets(o),
-                    b.target(o, "goto") or "", o.pos,
-                ))
+                outcomes.append(
+                    Outcome(
+                        o.values["id"],
+                        weight or _ZERO,
+                        o.get("text", ""),
+                        b.effects(o),
+                        b.sets(o),
+                        b.target(o, "goto") or "",
+                        o.pos,
+                    )
+                )
                 words += word_count(o.get("text", ""))
             if "locked" in c.values and "if" not in c.values:
                 b.error("S012", 'a choice with "locked" needs an "if" condition', c.at("locked"))
-            choices.append(Choice(
-                cid, c.values["text"], b.expr(c.get("if"), "bool"), c.get("locked"), b.effects(c), b.sets(c),
-                b.target(c, "goto"), tuple(outcomes), c.get("note", ""), c.pos,
-            ))
+            choices.append(
+                Choice(
+                    cid,
+                    c.values["text"],
+                    b.expr(c.get("if"), "bool"),
+                    c.get("locked"),
+                    b.effects(c),
+                    b.sets(c),
+                    b.target(c, "goto"),
+                    tuple(outcomes),
+                    c.get("note", ""),
+                    c.pos,
+                )
+            )
             words += word_count(c.values["text"])
-        advisors = tuple(Advisor(a.values["role"], a.values["says"], b.expr(a.get("if"), "bool"), a.pos) for a in r.get("advisors") or [])
+        advisors = tuple(
+            Advisor(a.values["role"], a.values["says"], b.expr(a.get("if"), "bool"), a.pos) for a in r.get("advisors") or []
+        )
         words += sum(word_count(a.says) for a in advisors)
         text = b.template(r, "text")
         words += word_count(text.all_text())
         nodes[r.values["id"]] = Node(
-            r.values["id"], r.values["title"], r.get("date", ""), r.get("place", ""), r.values["basis"],
-            b.source_ids(r), text, advisors, r.get("key", False), tuple(choices), r.pos,
+            r.values["id"],
+            r.values["title"],
+            r.get("date", ""),
+            r.get("place", ""),
+            r.values["basis"],
+            b.source_ids(r),
+            text,
+            advisors,
+            r.get("key", False),
+            tuple(choices),
+            r.pos,
         )
     events = []
     for r in event_recs:
@@ -455,18 +502,36 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
                 b.error("R001", f'"{nid}" in before is not a node of this story{did_you_mean(nid, b.node_ids)}', r.at("before"))
         text = b.template(r, "text")
         words += word_count(text.all_text())
-        events.append(Event(
-            r.values["id"], r.values["title"], r.values["basis"], b.source_ids(r), text,
-            b.expr(r.get("if"), "bool"), b.expr(r.values["chance"], "number") or _ZERO, before,
-            r.get("once", True), b.effects(r), b.sets(r), b.target(r, "goto"), r.pos,
-        ))
+        events.append(
+            Event(
+                r.values["id"],
+                r.values["title"],
+                r.values["basis"],
+                b.source_ids(r),
+                text,
+                b.expr(r.get("if"), "bool"),
+                b.expr(r.values["chance"], "number") or _ZERO,
+                before,
+                r.get("once", True),
+                b.effects(r),
+                b.sets(r),
+                b.target(r, "goto"),
+                r.pos,
+            )
+        )
     endings: dict[str, Ending] = {}
     for r in ending_recs:
         text = b.template(r, "text")
         words += word_count(text.all_text()) + word_count(r.values["debrief"])
         endings[r.values["id"]] = Ending(
-            r.values["id"], r.values["title"], r.values["basis"], b.source_ids(r), text,
-            r.values["debrief"], tuple(r.values["questions"]), r.pos,
+            r.values["id"],
+            r.values["title"],
+            r.values["basis"],
+            b.source_ids(r),
+            text,
+            r.values["debrief"],
+            tuple(r.values["questions"]),
+            r.pos,
         )
     glossary = []
     for r in sections["glossary"]:
@@ -475,7 +540,9 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
             b.error("R004", f'unknown source "{sid}"{did_you_mean(sid, b.source_index)}', r.at("source"))
         glossary.append(Term(r.values["term"], r.values["definition"], sid))
     sources = {
-        r.values["id"]: Source(r.values["id"], r.values["title"], r.get("publisher", ""), r.get("date", ""), r.get("url", ""), r.get("note", ""))
+        r.values["id"]: Source(
+            r.values["id"], r.values["title"], r.get("publisher", ""), r.get("date", ""), r.get("url", ""), r.get("note", "")
+        )
         for r in sections["sources"]
     }
     return Story(
@@ -552,14 +619,18 @@ def _warnings(b: _Builder, story: Story) -> None:
         if eid not in seen:
             b.warn("W001", f'ending "{eid}" cannot be reached: no choice, event or threshold leads to it', ending.pos)
     read = _read_names(story.nodes, list(story.events))
-    set_flags = {i for n in story.nodes.values() for c in n.choices for i, _ in c.sets + tuple(x for o in c.outcomes for x in o.sets)}
+    set_flags = {
+        i for n in story.nodes.values() for c in n.choices for i, _ in c.sets + tuple(x for o in c.outcomes for x in o.sets)
+    }
     set_flags |= {i for e in story.events for i, _ in e.sets}
     for i, flag in enumerate(story.flags):
         if flag.id not in read:
             b.warn("W002", f'flag "{flag.id}" is never read by a condition or text', flag.pos)
         elif i not in set_flags:
             b.warn("W002", f'flag "{flag.id}" is never set by a choice or event', flag.pos)
-    moved = {i for n in story.nodes.values() for c in n.choices for i, _ in c.effects + tuple(x for o in c.outcomes for x in o.effects)}
+    moved = {
+        i for n in story.nodes.values() for c in n.choices for i, _ in c.effects + tuple(x for o in c.outcomes for x in o.effects)
+    }
     moved |= {i for e in story.events for i, _ in e.effects}
     for i, meter in enumerate(story.meters):
         if i not in moved:
@@ -572,7 +643,7 @@ def _warnings(b: _Builder, story: Story) -> None:
             b.warn("W005", f'ending "{ending.id}" is marked {ending.basis} but cites no sources', ending.pos)
     cited = {s for n in story.nodes.values() for s in n.sources} | {s for e in story.events for s in e.sources}
     cited |= {s for e in story.endings.values() for s in e.sources} | {t.source for t in story.glossary if t.source}
-    for sid, src in story.sources.items():
+    for sid in story.sources:
         if sid not in cited:
             b.warn("W004", f'source "{sid}" is never cited', b.source_index[sid].pos)
 

@@ -96,7 +96,9 @@ class T:
 
 
 class Str(T):
-    def __init__(self, doc: str = "", pattern: str | None = None, min_len: int = 1, max_len: int = 100_000, what: str = "text") -> None:
+    def __init__(
+        self, doc: str = "", pattern: str | None = None, min_len: int = 1, max_len: int = 100_000, what: str = "text"
+    ) -> None:
         self.doc = doc
         self.pattern = pattern
         self.regex = re.compile(pattern) if pattern else None
@@ -251,7 +253,9 @@ class List(T):
         if not isinstance(node, YSeq):
             return ctx.error("S001", f"expected a list, found {_describe(node)}", node.pos)
         if len(node.items) < self.min_items:
-            return ctx.error("S009", f"the list needs at least {self.min_items} item{'s' if self.min_items > 1 else ''}", node.pos)
+            return ctx.error(
+                "S009", f"the list needs at least {self.min_items} item{'s' if self.min_items > 1 else ''}", node.pos
+            )
         if len(node.items) > self.max_items:
             return ctx.error("S009", f"the list has {len(node.items):,} items (limit {self.max_items:,})", node.pos)
         out = [self.item.validate(item, ctx) for item in node.items]
@@ -378,7 +382,10 @@ class Obj(T):
 # The story format v1
 # --------------------------------------------------------------------------
 TEXT = "Story text. Plain text, never markup. {meter_id} shows a meter's value, {player} the player's name, {if CONDITION}...{else}...{end} shows a passage only when the condition holds; {{ and }} write literal braces."
-BASIS = Enum(["reported", "hypothetical", "mixed"], "Whether this rests on reported fact (cite sources), is invented (hypothetical), or mixes both.")
+BASIS = Enum(
+    ["reported", "hypothetical", "mixed"],
+    "Whether this rests on reported fact (cite sources), is invented (hypothetical), or mixes both.",
+)
 SOURCE_IDS = List(Id(), "Ids of entries in the story's source list.")
 EFFECTS = Table(Int(lo=-100, hi=100), "Meter changes: meter id to a whole number added to the meter (negative to lower it).")
 SETS = Table(Bool(), "Flag changes: flag id to true or false.")
@@ -389,9 +396,14 @@ META = Obj(
     [
         Field("id", Id(), True, "Stable id of the story; saves refer to it."),
         Field("title", Str(), True, "Title shown on the title screen."),
-        Field("version", Str(what="version text such as \"1.0.0\""), True, 'Version of the story, as text ("1.2.0"); quote it.'),
+        Field("version", Str(what='version text such as "1.0.0"'), True, 'Version of the story, as text ("1.2.0"); quote it.'),
         Field("start", Id(), True, "Id of the first node."),
-        Field("facts_as_of", Str(pattern=r"^\d{4}-\d{2}-\d{2}$", what="date (YYYY-MM-DD)"), True, "The date up to which the story's facts are reported; later events are hypothetical."),
+        Field(
+            "facts_as_of",
+            Str(pattern=r"^\d{4}-\d{2}-\d{2}$", what="date (YYYY-MM-DD)"),
+            True,
+            "The date up to which the story's facts are reported; later events are hypothetical.",
+        ),
         Field("content_note", Str(), True, "Shown before the story starts."),
         Field("premise", Str(), False, "One paragraph shown on the title screen."),
         Field("authors", List(Str()), False, "Who wrote the story."),
@@ -451,7 +463,9 @@ OUTCOME = Obj(
     "One possible result of a choice; one is drawn at random by weight.",
     [
         Field("id", Id(), True, "Stable id, unique within the choice."),
-        Field("weight", Expr("number"), True, "Relative chance: a whole number or a number expression (values below 0 count as 0)."),
+        Field(
+            "weight", Expr("number"), True, "Relative chance: a whole number or a number expression (values below 0 count as 0)."
+        ),
         Field("text", Str(), False, "Shown after the choice when this outcome is drawn."),
         Field("effects", EFFECTS),
         Field("set", SETS),
@@ -466,7 +480,12 @@ CHOICE = Obj(
         Field("id", Id(), True, "Stable id, unique within the node."),
         Field("text", Str(), True, "One line, starting with a verb."),
         Field("if", Expr("bool"), False, "Only available when this condition holds."),
-        Field("locked", Str(), False, "When the condition does not hold, show the choice disabled with this reason (otherwise it is hidden)."),
+        Field(
+            "locked",
+            Str(),
+            False,
+            "When the condition does not hold, show the choice disabled with this reason (otherwise it is hidden).",
+        ),
         Field("effects", EFFECTS),
         Field("set", SETS),
         Field("goto", Id(), False, "Id of the next node or ending."),

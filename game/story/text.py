@@ -135,7 +135,7 @@ def compile_template(
     """Compile text; raises TemplateError (with a character offset) on problems."""
     # stack of (then-parts, else-parts or None, expr, offset)
     root: list[Part] = []
-    stack: list[tuple[list[Part], list[Part] | None, Expr | None, int]] = []
+    stack: list[tuple[list[Part], list[Part] | None, Expr, int]] = []
     current = root
     pos = 0
     for m in _TAG_RE.finditer(source):
@@ -168,22 +168,27 @@ def compile_template(
         elif inner == "else":
             if not stack or stack[-1][1] is not None:
                 raise TemplateError("T002", "{else} without a matching {if}", m.start())
-            then, _, expr, off = stack[-1]
+            top = stack[-1]
             other: list[Part] = []
-            stack[-1] = (then, other, expr, off)
+            stack[-1] = (top[0], other, top[2], top[3])
             current = other
         elif inner == "end":
             if not stack:
                 raise TemplateError("T002", "{end} without a matching {if}", m.start())
-            then, other, expr, _ = stack.pop()
-            assert expr is not None
-            current = stack[-1][1] if stack and stack[-1][1] is not None else (stack[-1][0] if stack else root)
-            current.append(Cond(expr, tuple(then), tuple(other or ())))
+            done = stack.pop()
+            if stack:
+                outer = stack[-1]
+                current = outer[1] if outer[1] is not None else outer[0]
+            else:
+                current = root
+            current.append(Cond(done[2], tuple(done[0]), tuple(done[1] or ())))
         else:
             sym = symbols.get(inner) if inner != "player" else Symbol("text", lambda s: "")
             if sym is None or not re.fullmatch(r"[a-z][a-z0-9_]*", inner):
                 hint = suggest(inner) if suggest else ""
-                raise TemplateError("T003", f'unknown name "{{{inner}}}" in text{hint}; write "{{{{" for a literal brace', m.start())
+                raise TemplateError(
+                    "T003", f'unknown name "{{{inner}}}" in text{hint}; write "{{{{" for a literal brace', m.start()
+                )
             current.append(Var(inner, sym.getter))
     if pos < len(source):
         current.append(source[pos:])

@@ -86,7 +86,7 @@ _TAG = "tag:yaml.org,2002:"
 
 
 def _resolve_plain(text: str) -> object:
-    tag = _RESOLVER.resolve(ScalarNode, text, (True, False))
+    tag = _RESOLVER.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
     node = ScalarNode(tag, text)
     if tag == _TAG + "bool":
         return _CONSTRUCTOR.construct_yaml_bool(node)
@@ -101,6 +101,8 @@ def _resolve_plain(text: str) -> object:
 
 def _pos(file: str, event: Event) -> Pos:
     mark = event.start_mark
+    if mark is None:
+        return Pos(file)
     return Pos(file, mark.line + 1, mark.column + 1)
 
 
@@ -197,11 +199,17 @@ def compose(text: str, display: str) -> YNode | None:
                 continue
             tag = getattr(event, "tag", None)
             if tag is not None and tag != "!":
-                raise _fail("Y003", f'YAML tags such as "{tag.replace(_TAG, "!!")}" are not allowed in a story', _pos(display, event))
+                raise _fail(
+                    "Y003", f'YAML tags such as "{tag.replace(_TAG, "!!")}" are not allowed in a story', _pos(display, event)
+                )
             if isinstance(event, ScalarEvent):
                 total += 1
                 if len(event.value) > MAX_SCALAR_CHARS:
-                    raise _fail("Y013", f"text of {len(event.value):,} characters is too long (limit {MAX_SCALAR_CHARS:,})", _pos(display, event))
+                    raise _fail(
+                        "Y013",
+                        f"text of {len(event.value):,} characters is too long (limit {MAX_SCALAR_CHARS:,})",
+                        _pos(display, event),
+                    )
                 plain = event.style is None and event.implicit[0]
                 value = _resolve_plain(event.value) if plain else event.value
                 attach(YScalar(value, event.value, plain, _pos(display, event), 1, event.style), event.anchor)
@@ -239,7 +247,7 @@ def compose(text: str, display: str) -> YNode | None:
         message = (exc.problem or exc.context or "invalid YAML").strip()
         raise _fail("Y001", f"invalid YAML: {message}", pos) from None
     except yaml.reader.ReaderError as exc:
-        raise _fail("Y001", f"invalid YAML: {exc.reason}", _index_to_pos(display, text, exc.position)) from None
+        raise _fail("Y001", f"invalid YAML: {exc.reason}", _index_to_pos(display, text, int(exc.position))) from None
     except yaml.YAMLError as exc:  # any other parser complaint
         raise _fail("Y001", f"invalid YAML: {exc}".splitlines()[0], Pos(display)) from None
     if root is not None and root.size > MAX_VALUES:
