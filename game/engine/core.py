@@ -347,3 +347,54 @@ def near_thresholds(story: Story, state: GameState) -> list[tuple[str, str]]:
             if t.warning and not t.crossed(state.meters[i]) and t.near(state.meters[i]):
                 out.append((m.id, t.warning))
     return out
+
+
+class RemapError(EngineError):
+    """The state cannot continue in the new story (its node is gone)."""
+
+    def __init__(self, message: str, fallback: str) -> None:
+        super().__init__(message)
+        self.fallback = fallback  # the nearest sensible node to go on from
+
+
+def remap(old: Story, new: Story, state: GameState) -> GameState:
+    """Carry a state over to a reloaded story, matching meters, flags and counts by id.
+
+    Meters the new story does not have are dropped, new ones take their start
+    value, and values are clamped to the new ranges. Raises RemapError when
+    the current node no longer exists; ``fallback`` then names the latest
+    node of the history that still exists (or the new start node).
+    """
+    chain: list[GameState] = []
+    s: GameState | None = state
+    while s is not None:
+        chain.append(s)
+        s = s.prev
+    chain.reverse()
+    where = state.ending if state.ending is not None else state.node
+    if where not in new.nodes and where not in new.endings:
+        fallback = next((c.node for c in reversed(chain) if c.node in new.nodes), new.start)
+        raise RemapError(f'the current scene "{where}" is not in the reloaded story', fallback)
+
+    def convert(c: GameState, prev: GameState | None) -> GameState:
+        old_m = {m.id: c.meters[i] for i, m in enumerate(old.meters)}
+        meters = tuple(max(m.min, min(m.max, old_m.get(m.id, m.start))) for m in new.meters)
+        old_f = {f.id: c.flags[i] for i, f in enumerate(old.flags)}
+        flags = tuple(old_f.get(f.id, f.start) for f in new.flags)
+        old_c = {cid: c.counts[i] for i, cid in enumerate(old.counted)}
+        counts = tuple(old_c.get(cid, 0) for cid in new.counted)
+        return GameState(c.node, meters, flags, counts, c.turn, c.seed, c.draws, c.ending, c.player, c.step, prev)
+
+    out: GameState | None = None
+    for c in chain:
+        out = convert(c, out)
+    assert out is not None
+    return out
+
+
+def jump(story: Story, state: GameState, node_id: str) -> GameState:
+    """Continue from another node with the same meters and flags (after a reload)."""
+    if node_id not in story.nodes:
+        raise EngineError(f'"{node_id}" is not a node of this story')
+    counts = _bump(state.counts, story.count_index.get(node_id))
+    return GameState(node_id, state.meters, state.flags, counts, state.turn, state.seed, state.draws, None, state.player, state.step, state.prev)
