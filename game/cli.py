@@ -76,7 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="shortest rationale accepted in classroom mode (characters, default 40)",
     )
     p.add_argument("--hide-effects", action="store_true", help="do not show the direction of each choice's effects")
-    p.add_argument("--per-player-saves", action="store_true", help="keep each player's saves in their own sub-folder (used by tightrope serve)")
+    p.add_argument(
+        "--per-player-saves",
+        action="store_true",
+        help="keep each player's saves in their own sub-folder (used by tightrope serve)",
+    )
 
     p = sub.add_parser("check", help="check a story folder and report every problem")
     _story_arg(p)

@@ -397,4 +397,16 @@ def jump(story: Story, state: GameState, node_id: str) -> GameState:
     if node_id not in story.nodes:
         raise EngineError(f'"{node_id}" is not a node of this story')
     counts = _bump(state.counts, story.count_index.get(node_id))
-    return GameState(node_id, state.meters, state.flags, counts, state.turn, state.seed, state.draws, None, state.player, state.step, state.prev)
+    return GameState(
+        node_id,
+        state.meters,
+        state.flags,
+        counts,
+        state.turn,
+        state.seed,
+        state.draws,
+        None,
+        state.player,
+        state.step,
+        state.prev,
+    )

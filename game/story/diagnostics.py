@@ -7,6 +7,7 @@ stable (documented in ``docs/story-format.md``); messages are one line.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -35,6 +36,10 @@ class Problem:
     pos: Pos
     severity: Severity = "error"
 
+    def __post_init__(self) -> None:
+        # messages quote author text; keep them on one line and printable
+        object.__setattr__(self, "message", one_line(self.message))
+
     def __str__(self) -> str:
         return f"{self.pos}: {self.severity} {self.code}: {self.message}"
 
@@ -56,6 +61,15 @@ class StoryError(Exception):
         self.problems = problems
         first = problems[0] if problems else None
         super().__init__(str(first) if first else "story could not be loaded")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """Escape control characters (newlines included) and shorten long text."""
+    text = _CONTROL.sub(lambda m: repr(m.group())[1:-1] if m.group() != "\n" else "\\n", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

@@ -175,6 +175,7 @@ class _Builder:
         self.ending_ids: set[str] = set()
         self.source_index: dict[str, Rec] = {}
         self.symbols = _Symbols({}, {}, set())
+        self.broken_ids: set[str] = set()
 
     # -- reporting
     def error(self, code: str, message: str, pos: Pos) -> None:
@@ -251,7 +252,7 @@ class _Builder:
         if target is None:
             return None
         pool = self.node_ids if nodes_only else self.node_ids | self.ending_ids
-        if target not in pool:
+        if target not in pool and target not in self.broken_ids:
             kind = "node" if nodes_only else "node or ending"
             self.error("R001", f'"{target}" is not a {kind} of this story{did_you_mean(target, pool)}', rec.at(name))
         return str(target)
@@ -322,6 +323,7 @@ def check_story(root: str | Path) -> CheckResult:
         if rec is not spec.INVALID:
             recs.append(rec)
     b.problems.extend(ctx.problems)
+    b.broken_ids = ctx.broken_ids
     if fatal:
         return CheckResult(None, b.problems, fatal=True)
     story = _build(b, recs, digest.hexdigest(), [d for _, d in files])
@@ -342,6 +344,8 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
         for key in sections:
             sections[key].extend(rec.get(key) or [])
     if not metas:
+        if any(p.code.startswith("Y") and p.severity == "error" for p in b.problems):
+            return None  # a file that failed to parse may hold the story section
         b.error(
             "S020",
             'no file has a "story:" section with the story\'s id, title and start node',
@@ -409,7 +413,7 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
     flags = [Flag(r.values["id"], r.values["description"], r.get("start", False), r.pos) for r in flag_recs]
 
     start = m.values["start"]
-    if start not in b.node_ids:
+    if start not in b.node_ids and start not in b.broken_ids:
         hint = " (it is an ending; the story must start at a node)" if start in b.ending_ids else did_you_mean(start, b.node_ids)
         b.error("R005", f'start node "{start}" is not a node of this story{hint}', m.at("start"))
     meta = Meta(

@@ -49,6 +49,9 @@ class Located:
 class Ctx:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        # ids of objects that failed validation: references to them are not
+        # reported again as unknown
+        self.broken_ids: set[str] = set()
 
     def error(self, code: str, message: str, pos: Pos) -> Any:
         self.problems.append(Problem(code, message, pos))
@@ -240,8 +243,9 @@ class Enum(T):
 
 
 class List(T):
-    def __init__(self, item: T, doc: str = "", min_items: int = 0, max_items: int = 100_000) -> None:
+    def __init__(self, item: T, doc: str = "", min_items: int = 0, max_items: int = 100_000, too_few: str = "") -> None:
         self.item = item
+        self.too_few = too_few
         self.doc = doc
         self.min_items = min_items
         self.max_items = max_items
@@ -253,6 +257,8 @@ class List(T):
         if not isinstance(node, YSeq):
             return ctx.error("S001", f"expected a list, found {_describe(node)}", node.pos)
         if len(node.items) < self.min_items:
+            if self.too_few:
+                return ctx.error("S009", self.too_few, node.pos)
             return ctx.error(
                 "S009", f"the list needs at least {self.min_items} item{'s' if self.min_items > 1 else ''}", node.pos
             )
@@ -352,7 +358,12 @@ class Obj(T):
                 what = "has both" if present else "needs one of"
                 ctx.error("S004", f"{self.name} {what} {names}", node.pos)
                 ok = False
-        return rec if ok else INVALID
+        if not ok:
+            id_node = node.items.get("id")
+            if id_node is not None and isinstance(id_node[1], YScalar):
+                ctx.broken_ids.add(id_node[1].text)
+            return INVALID
+        return rec
 
     def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
         if self.name not in defs:
@@ -508,7 +519,16 @@ NODE = Obj(
         Field("text", Str(doc=TEXT), True, TEXT),
         Field("advisors", List(ADVISOR), False, "Voices on this decision."),
         Field("key", Bool(), False, "A key decision: classroom mode asks for a written rationale here."),
-        Field("choices", List(CHOICE, min_items=1), True, "The options; at least one."),
+        Field(
+            "choices",
+            List(
+                CHOICE,
+                min_items=1,
+                too_few="a node needs at least one choice: a scene with no way out must be written as an ending",
+            ),
+            True,
+            "The options; at least one.",
+        ),
     ],
 )
 

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from game.story.conditions import Symbol
+from game.story.text import TemplateError, clean, clean_line, compile_template
+
+SYMBOLS = {"us": Symbol("number", lambda s: s.us), "ok": Symbol("bool", lambda s: s.ok)}
+
+
+def render(text: str, **state: object) -> str:
+    return compile_template(text, SYMBOLS).render(SimpleNamespace(**state), "Ayesha")
+
+
+def test_interpolation_and_player() -> None:
+    assert render("US at {us}; hello {player}.", us=42, ok=True) == "US at 42; hello Ayesha."
+
+
+def test_conditional_passages_nest() -> None:
+    text = "A{if ok}B{if us > 50}C{else}D{end}{else}E{end}F"
+    assert render(text, us=60, ok=True) == "ABCF"
+    assert render(text, us=10, ok=True) == "ABDF"
+    assert render(text, us=60, ok=False) == "AEF"
+
+
+def test_literal_braces() -> None:
+    assert render("a {{b}} c", us=1, ok=True) == "a {b} c"
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("{nope}", "T003"),
+        ("{if ok}x", "T002"),
+        ("x{end}", "T002"),
+        ("{else}", "T002"),
+        ("a { b", "T001"),
+        ("{if us = 1}x{end}", "C004"),
+    ],
+)
+def test_template_errors(text: str, code: str) -> None:
+    with pytest.raises(TemplateError) as info:
+        compile_template(text, SYMBOLS)
+    assert info.value.code == code
+
+
+def test_markup_is_just_text() -> None:
+    assert render("[@click=app.quit]x[/] [bold]y", us=1, ok=True) == "[@click=app.quit]x[/] [bold]y"
+
+
+def test_clean_strips_control_sequences() -> None:
+    nasty = "a\x1b]0;pwned\x07b\x1b[2Jc\x1b]52;c;ZXZpbA==\x07d\x07e\x00f\u202eg\nh\ti"
+    assert clean(nasty) == "abcdefg\nh\ti"
+    assert clean_line("a\n b\tc") == "a b c"
+
+
+def test_clean_keeps_rtl_and_combining_text() -> None:
+    text = "سلام e\u0301"
+    assert clean(text) == text

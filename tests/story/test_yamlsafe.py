@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from game.story.yamlsafe import MAX_DEPTH, YamlProblem, YMap, YScalar, YSeq, compose, plain_value
+
+
+def problem(text: str) -> YamlProblem:
+    with pytest.raises(YamlProblem) as info:
+        compose(text, "f.yaml")
+    return info.value
+
+
+def test_positions_are_one_based() -> None:
+    root = compose("a: 1\nb:\n  - x\n", "f.yaml")
+    assert isinstance(root, YMap)
+    key, value = root.items["b"]
+    assert (key.pos.line, key.pos.column) == (2, 1)
+    assert isinstance(value, YSeq)
+    item = value.items[0]
+    assert isinstance(item, YScalar)
+    assert (item.pos.line, item.pos.column) == (3, 5)
+
+
+def test_yaml11_surprises_keep_their_text() -> None:
+    root = compose("a: no\nb: 12:30\nc: 1.10\nd: '1.10'\ne: 2025-11-20\n", "f.yaml")
+    assert plain_value(root) == {"a": False, "b": 750, "c": 1.1, "d": "1.10", "e": "2025-11-20"}
+    assert isinstance(root, YMap)
+    scalar = root.items["a"][1]
+    assert isinstance(scalar, YScalar) and scalar.text == "no" and scalar.plain
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("a: 1\na: 2\n", "Y002"),
+        ("a: !!python/object/apply:os.system ['true']\n", "Y003"),
+        ("a: !custom x\n", "Y003"),
+        ("a: &a [1, *a]\n", "Y006"),
+        ("a: *nothing\n", "Y001"),
+        ("a: 1\n---\nb: 2\n", "Y010"),
+        ("[a, b: [c]\n", "Y001"),
+        ("? [a]\n: 1\n", "Y011"),
+    ],
+)
+def test_refused(text: str, code: str) -> None:
+    assert problem(text).problem.code == code
+
+
+def test_alias_bomb_is_refused_before_expansion() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        refs = ", ".join([f"*a{i - 1}"] * 10)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    text = "\n".join(lines) + "\n"
+    assert len(text) < 1000
+    started = time.process_time()
+    assert problem(text).problem.code == "Y005"
+    assert time.process_time() - started < 5  # generous: catches a hang, not a benchmark
+
+
+def test_deep_nesting_is_refused_without_recursion() -> None:
+    err = problem("[" * 50_000 + "]" * 50_000)
+    assert err.problem.code == "Y004"
+    assert f"{MAX_DEPTH}" in err.problem.message
+
+
+def test_empty_document() -> None:
+    assert compose("# only a comment\n", "f.yaml") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_arbitrary_text_only_raises_yaml_problem(text: str) -> None:
+    try:
+        compose(text, "f.yaml")
+    except YamlProblem as exc:
+        assert exc.problem.pos.file == "f.yaml"
+        assert "\n" not in exc.problem.message
