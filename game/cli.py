@@ -171,12 +171,12 @@ def _load_plugins() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     _load_plugins()
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["play", *(argv or sys.argv[1:])])
-    handler = _HANDLERS.get(args.command)
-    if handler is None:  # registered by a plugin under subcommand()
-        handler = _PLUGIN_HANDLERS[args.command]
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    known = set(_HANDLERS) | {name for name, _ in _EXTRA_PARSERS}
+    if not args_list or (args_list[0] not in known and args_list[0] not in ("-h", "--help", "--version")):
+        args_list = ["play", *args_list]  # `tightrope --seed 3` plays
+    args = parser.parse_args(args_list)
+    handler = _HANDLERS[args.command]
     try:
         return handler(args)
     except UsageError as exc:
@@ -187,6 +187,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-
-
-_PLUGIN_HANDLERS = _HANDLERS
