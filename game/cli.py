@@ -180,7 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except UsageError as exc:
-        print(f"tightrope: {exc}", file=sys.stderr)
+        from .story.diagnostics import one_line
+
+        # messages quote saves and story files: one printable line, always
+        print(f"tightrope: {one_line(str(exc), 4096)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(file=sys.stderr)

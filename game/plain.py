@@ -71,14 +71,14 @@ class Plain:
             self.say()
 
     def meters(self) -> None:
-        parts = [f"{m.label} {self.state.meters[i]}" for i, m in enumerate(self.story.meters)]
+        parts = [f"{clean_line(m.label)} {self.state.meters[i]}" for i, m in enumerate(self.story.meters)]
         self.say("Meters: " + " · ".join(parts))
         for w in warnings(self.story, self.state):
             self.say(f"  Warning: {w}")
 
     def meters_long(self) -> None:
         for i, m in enumerate(self.story.meters):
-            self.say(f"{m.label}: {self.state.meters[i]} (from {m.min} to {m.max})")
+            self.say(f"{clean_line(m.label)}: {self.state.meters[i]} (from {m.min} to {m.max})")
             self.say(textwrap.indent(textwrap.fill(clean_line(m.description), 74), "    "))
 
     def scene(self) -> None:
@@ -106,7 +106,7 @@ class Plain:
             if not opt.enabled:
                 line += f" (unavailable: {clean_line(opt.reason)})"
             elif self.show_effects:
-                hint = hint_text(self.story, opt.choice)
+                hint = clean_line(hint_text(self.story, opt.choice))  # meter labels are story text
                 if hint:
                     line += f" [{hint}]"
             self.say(line)
@@ -126,7 +126,7 @@ class Plain:
             self.para(event.text.render(self.state, self.state.player))
         lines = change_lines(self.story, self.state)
         if lines:
-            self.say("Changes: " + ", ".join(lines))
+            self.say("Changes: " + clean_line(", ".join(lines)))
         self.say()
 
     def ending(self) -> None:
@@ -160,7 +160,7 @@ class Plain:
         try:
             path = write_save(slot_path(self.saves, name), self.story, self.state)
         except SaveError as exc:
-            self.say(f"Could not save: {exc}")
+            self.say(f"Could not save: {clean_line(str(exc))}")
             return False
         self.say(f"Saved to {path.name}.")
         return True

@@ -20,6 +20,7 @@ import json
 import math
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -252,7 +253,10 @@ def read_envelope(path: Path) -> dict[str, Any]:
     """Read and structurally validate a save without a story."""
     name = str(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a folder, or a FIFO that would block the read forever
+            raise SaveError(f"{name}: not a save file (not a regular file)")
+        size = info.st_size
         if size > MAX_SAVE_BYTES:
             raise SaveError(f"{name}: save is {size:,} bytes; the limit is {MAX_SAVE_BYTES:,}")
         raw = path.read_bytes()
@@ -342,7 +346,8 @@ def _validate(d: dict[str, Any], name: str) -> None:
     )
     _want(isinstance(d["created"], str) and isinstance(d["updated"], str), name, '"created" and "updated" must be text')
     hist = d["history"]
-    _want(isinstance(hist, list) and len(hist) <= MAX_HISTORY, name, '"history" must be a list')
+    _want(isinstance(hist, list), name, '"history" must be a list')
+    _want(len(hist) <= MAX_HISTORY, name, f'"history" has {len(hist):,} decisions; the limit is {MAX_HISTORY:,}')
     for i, entry in enumerate(hist, 1):
         where = f"decision {i}"
         _want(isinstance(entry, dict), name, f"{where} must be an object")

@@ -41,7 +41,8 @@ class Problem:
         object.__setattr__(self, "message", one_line(self.message))
 
     def __str__(self) -> str:
-        return f"{self.pos}: {self.severity} {self.code}: {self.message}"
+        # file names come from the story folder too: keep them printable
+        return f"{one_line(str(self.pos), 4096)}: {self.severity} {self.code}: {self.message}"
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -8,6 +8,7 @@ problem found (errors and warnings) with stable codes and positions.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,9 +37,11 @@ from .model import (
 )
 from .spec import Located, Rec
 from .text import Template, TemplateError, compile_template, word_count
-from .yamlsafe import YamlProblem, YScalar, load_file
+from .yamlsafe import YamlProblem, YScalar, compose, decode, read_bytes
 
 MAX_FILES = 1000
+MAX_ENTRIES = 20_000  # files and folders looked at under a story folder
+MAX_DEPTH = 16  # folder nesting
 MAX_TOTAL_BYTES = 64 * 1024 * 1024
 RESERVED = {"turn", "player", "and", "or", "not", "true", "false", "if", "else", "end"}
 EXTENSIONS = (".yaml", ".yml")
@@ -74,16 +77,46 @@ def load_story(root: str | Path) -> Story:
     return result.story
 
 
+def _yaml_paths(root: Path, problems: list[Problem]) -> list[Path]:
+    """Every *.yaml/*.yml name under root, hidden names skipped, symlinked
+    folders not entered; iterative and bounded in depth and entries, so a
+    hostile folder tree cannot exhaust the stack or take forever."""
+    found: list[Path] = []
+    todo: list[tuple[Path, int]] = [(root, 0)]
+    entries = 0
+    while todo:
+        folder, depth = todo.pop()
+        try:
+            with os.scandir(folder) as it:
+                listing = list(it)
+        except OSError as exc:
+            problems.append(Problem("Y100", f"cannot read folder: {exc.strerror}", Pos(_display(root, folder))))
+            continue
+        for entry in listing:
+            entries += 1
+            if entries > MAX_ENTRIES:
+                problems.append(Problem("Y015", f"the story folder holds more than {MAX_ENTRIES:,} entries", Pos(str(root))))
+                return sorted(found)
+            if entry.name.startswith("."):
+                continue
+            path = folder / entry.name
+            if entry.name.endswith(EXTENSIONS):
+                found.append(path)
+            elif entry.is_dir(follow_symlinks=False):
+                if depth + 1 > MAX_DEPTH:
+                    problems.append(
+                        Problem("Y015", f"folders nest more than {MAX_DEPTH} levels deep; not read", Pos(_display(root, path)))
+                    )
+                    continue
+                todo.append((path, depth + 1))
+    return sorted(found)
+
+
 def story_files(root: Path, problems: list[Problem]) -> list[tuple[Path, str]]:
     """The YAML files of a story folder, sorted, each with its display name."""
     out: list[tuple[Path, str]] = []
     real_root = root.resolve()
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if not path.name.endswith(EXTENSIONS):
-            continue
+    for path in _yaml_paths(root, problems):
         display = _display(root, path)
         try:
             real = path.resolve(strict=True)
@@ -296,13 +329,13 @@ def check_story(root: str | Path) -> CheckResult:
     fatal = False
     for path, display in files:
         try:
-            data = path.read_bytes() if path.stat().st_size <= 64 * 1024 * 1024 else b""
+            data = read_bytes(path, display)
             total += len(data)
             if total > MAX_TOTAL_BYTES:
                 b.error("Y007", f"the story folder holds more than {MAX_TOTAL_BYTES:,} bytes of YAML", Pos(display))
                 break
             digest.update(str(path.relative_to(root)).encode() + b"\0" + data + b"\0")
-            tree = load_file(path, display)
+            tree = compose(decode(data, display), display)
         except YamlProblem as exc:
             b.problems.append(exc.problem)
             if exc.problem.code == "Y100":
