@@ -444,7 +444,7 @@ def list_saves(folder: Path) -> list[SaveInfo]:
     if not folder.is_dir():
         return out
     for path in folder.glob("*.json"):
-        if not path.is_file():
+        if not path.is_file() or path.name.endswith(".transcript.json"):  # records written by tightrope transcript
             continue
         try:
             d = read_envelope(path)
