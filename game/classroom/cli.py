@@ -1,0 +1,141 @@
+"""Classroom subcommands: transcript, report, serve.
+
+Each handler is a few lines over transcript.py, report.py and serve.py;
+errors the user can fix become one line on standard error (UsageError,
+exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..cli import UsageError, command, subcommand
+from ..paths import default_saves
+
+
+def _story_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--story", default=None, metavar="DIR", help="story folder for the texts (default: the shipped story)")
+
+
+def _write(text: str, out: str) -> None:
+    if out == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+
+
+# ------------------------------------------------------------------ transcript
+@subcommand("transcript", help="write a student's decision record from a save (Markdown, HTML or JSON)")
+def _transcript_args(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Turn a save into a decision record: every decision with its scene, choice, meter changes, events and "
+        "rationale; the ending, debrief and discussion questions; the meters over the game; and a short memo "
+        "assembled from the student's own rationales. Written next to the save as NAME.transcript.FMT unless -o is given."
+    )
+    p.add_argument("save", metavar="SAVE", help="a save file, or a slot name in the save folder")
+    p.add_argument("--format", choices=["md", "html", "json"], default="md", help="output format (default: md)")
+    p.add_argument(
+        "-o", "--output", default=None, metavar="FILE", help='where to write (a file, a folder, or "-" for standard output)'
+    )
+    _story_option(p)
+
+
+@command("transcript")
+def cmd_transcript(args: argparse.Namespace) -> int:
+    from ..saves import SaveError, read_envelope, resolve_save
+    from .transcript import TranscriptError, export_transcript, open_story, render_transcript
+
+    try:
+        save = resolve_save(default_saves(None), args.save)
+        if not save.is_file():
+            raise UsageError(f"{args.save}: no such save (give a save file or a slot name)")
+        read_envelope(save)  # a broken save is reported before the story is loaded
+        story = open_story(Path(args.story) if args.story else None)
+        if args.output == "-":
+            sys.stdout.write(render_transcript(save, args.format, story))
+            return 0
+        path = export_transcript(save, args.format, Path(args.output) if args.output else None, story=story)
+    except (SaveError, TranscriptError) as exc:
+        raise UsageError(str(exc)) from None
+    print(f"Wrote {path}")
+    return 0
+
+
+# ------------------------------------------------------------------ report
+@subcommand("report", help="summarise a class's saves: endings, choices, meters, rationales (Markdown, HTML or CSV)")
+def _report_args(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Read every save in the given files and folders (folders are searched, sub-folders included) and "
+        "summarise the class. Broken saves and saves from another story are listed, not fatal. "
+        "Exit 0 when at least one save was read, 1 when none."
+    )
+    p.add_argument("paths", nargs="+", metavar="SAVES_OR_FOLDERS", help="save files and folders of saves")
+    p.add_argument("--format", choices=["md", "html", "csv"], default="md", help="output format (default: md)")
+    p.add_argument("--anonymous", action="store_true", help="hide names and file names: Student 1, Student 2, ...")
+    p.add_argument("-o", "--output", default="-", metavar="FILE", help="write to FILE (default: standard output)")
+    _story_option(p)
+
+
+@command("report")
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report, collect, render_report
+    from .transcript import TranscriptError, open_story
+
+    try:
+        story = open_story(Path(args.story) if args.story else None)
+    except TranscriptError as exc:
+        raise UsageError(str(exc)) from None
+    games, skipped = collect([Path(p) for p in args.paths], story)
+    report = build_report(story, games, skipped, anonymous=args.anonymous)
+    _write(render_report(report, args.format), args.output)
+    for s in skipped:
+        print(f"tightrope report: not counted: {s['file']}: {s['reason']}", file=sys.stderr)
+    if args.output != "-":
+        print(f"Wrote {args.output}: {len(games)} games, {len(skipped)} not counted")
+    if not games:
+        print("tightrope report: no save could be read", file=sys.stderr)
+        return 1
+    return 0
+
+
+# ------------------------------------------------------------------ serve
+@subcommand("serve", help="serve the game to web browsers on this computer or a classroom network")
+def _serve_args(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Serve Tightrope to web browsers (students need nothing installed). Every browser tab runs its own game; "
+        "saves are kept per player name under the save folder. By default only this computer can connect "
+        "(127.0.0.1). On a classroom network use --host 0.0.0.0: then ANYONE who can reach this computer on "
+        "that port can open games (there is no password), and each open tab runs a game process here."
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1, this computer only; 0.0.0.0 for a classroom network)",
+    )
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    p.add_argument(
+        "--public-url",
+        default=None,
+        metavar="URL",
+        help="the address students type, if not http://HOST:PORT (guessed from this computer's network address with --host 0.0.0.0)",
+    )
+    p.add_argument("--max-sessions", type=int, default=60, metavar="N", help="most games running at once (default 60)")
+    p.add_argument(
+        "--saves",
+        default=None,
+        metavar="DIR",
+        help="save folder; each player gets a sub-folder (default: $TIGHTROPE_SAVES, saves/ in a checkout, or your data folder)",
+    )
+    _story_option(p)
+
+
+@command("serve")
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(args.host, args.port, default_saves(args.saves), args.story, args.public_url, args.max_sessions)

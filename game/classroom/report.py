@@ -1,0 +1,415 @@
+"""The class report: ``tightrope report SAVES_OR_FOLDERS...``.
+
+Reads every save it is given (folders are searched, sub-folders included,
+so the per-player folders of ``tightrope serve`` work), keeps one game per
+student, and summarises the class: the endings, what the class chose at
+each key decision, the average path of each meter, a selection of
+rationales for discussion, and a roster. Saves that cannot be read or do
+not fit the story are listed with the reason; they never stop the report.
+
+:func:`build_report` makes one plain dict; :func:`to_markdown`,
+:func:`to_html` and :func:`to_csv` render it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import random
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..saves import SaveError, read_envelope, state_from_dict
+from ..story import Story
+from ..story.text import clean_line, word_count
+from .render import bar_chart, csv_cell, h, legend, line_chart, md, md_quote, page, plural
+from .transcript import SUFFIX, build_record
+
+MAX_FILES = 5000
+MAX_DEPTH = 4
+QUOTES_PER_CHOICE = 2
+NOT_FINISHED = ""  # the ending key of games still in progress
+
+
+@dataclass
+class Game:
+    """One student's game: the save's file name and its decision record."""
+
+    path: Path
+    record: dict[str, Any]
+    updated: str
+
+
+# ------------------------------------------------------------------ reading
+def save_files(paths: Iterable[Path]) -> tuple[list[Path], list[dict[str, str]]]:
+    """The save files named or found in folders, and the paths that are neither."""
+    found: list[Path] = []
+    missing: list[dict[str, str]] = []
+    for root in paths:
+        if root.is_file():
+            found.append(root)
+        elif root.is_dir():
+            base = len(root.parts)
+            for folder, dirs, files in os.walk(root, followlinks=False):
+                depth = len(Path(folder).parts) - base
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and depth < MAX_DEPTH)
+                for name in sorted(files):
+                    if name.endswith(".json") and not name.startswith(".") and not name.endswith(SUFFIX + ".json"):
+                        found.append(Path(folder) / name)
+        else:
+            missing.append({"file": str(root), "reason": "no such file or folder"})
+    unique = list(dict.fromkeys(found))
+    if len(unique) > MAX_FILES:
+        missing.append({"file": f"{len(unique) - MAX_FILES} more files", "reason": f"only the first {MAX_FILES} saves are read"})
+        unique = unique[:MAX_FILES]
+    return unique, missing
+
+
+def _student_key(record: Mapping[str, Any], path: Path) -> str:
+    name = " ".join(record["student"].casefold().split())
+    return name or f"file:{path}"
+
+
+def _rank(game: Game) -> tuple[bool, int, str]:
+    """Which of one student's saves counts: finished first, then the longest, then the newest."""
+    return (game.record["finished"], len(game.record["decisions"]), game.updated)
+
+
+def collect(paths: Iterable[Path], story: Story) -> tuple[list[Game], list[dict[str, str]]]:
+    """Read saves; return the counted games (one a student) and the files not counted, with reasons."""
+    files, skipped = save_files(paths)
+    best: dict[str, Game] = {}
+    for path in files:
+        try:
+            data = read_envelope(path)
+        except SaveError as exc:
+            skipped.append({"file": str(path), "reason": _strip_name(str(exc), path)})
+            continue
+        saved = data["story"]
+        if saved["id"] != story.id:
+            skipped.append({"file": str(path), "reason": f'from another story ("{clean_line(saved["id"])}", not "{story.id}")'})
+            continue
+        try:
+            state_from_dict(data, story, str(path))
+        except SaveError as exc:
+            other = saved.get("hash") != story.hash
+            why = _strip_name(str(exc), path).removesuffix(f" (the save is from story version {saved['version']})")
+            reason = (
+                f"from story version {clean_line(saved['version'])}, which does not fit version {story.version}: {why}"
+                if other
+                else why
+            )
+            skipped.append({"file": str(path), "reason": reason})
+            continue
+        game = Game(path, build_record(data, story, path.name), data["updated"])
+        key = _student_key(game.record, path)
+        kept = best.get(key)
+        if kept is None or _rank(game) > _rank(kept):
+            best[key], loser = game, kept
+        else:
+            loser = game
+        if loser is not None:
+            skipped.append(
+                {"file": str(loser.path), "reason": f"another save of the same student counts instead ({best[key].path.name})"}
+            )
+    games = sorted(best.values(), key=lambda g: (g.record["student"].casefold(), str(g.path)))
+    return games, skipped
+
+
+def _strip_name(message: str, path: Path) -> str:
+    prefix = f"{path}:"
+    return message[len(prefix) :].strip() if message.startswith(prefix) else message
+
+
+# ------------------------------------------------------------------ summary
+def build_report(
+    story: Story, games: Sequence[Game], skipped: Sequence[Mapping[str, str]], anonymous: bool = False
+) -> dict[str, Any]:
+    """Everything a class report shows, as plain data."""
+    names = [g.record["student"] or g.path.stem for g in games]
+    if anonymous:
+        order = list(range(len(games)))
+        random.SystemRandom().shuffle(order)
+        names = [""] * len(games)
+        for number, i in enumerate(order, 1):
+            names[i] = f"Student {number}"
+    meters = [{"id": m.id, "label": clean_line(m.label), "min": m.min, "max": m.max} for m in story.meters]
+
+    # endings: every ending of the story (zeros too), then unfinished games
+    ending_counts = Counter(g.record["ending"]["id"] if g.record["ending"] else NOT_FINISHED for g in games)
+    endings = [{"id": eid, "title": clean_line(e.title), "count": ending_counts.get(eid, 0)} for eid, e in story.endings.items()]
+    if ending_counts.get(NOT_FINISHED):
+        endings.append({"id": NOT_FINISHED, "title": "Not finished", "count": ending_counts[NOT_FINISHED]})
+    endings.sort(key=lambda e: -e["count"])  # stable: story order among equals
+
+    # key decisions: each student's first decision at each key scene
+    firsts: list[dict[str, Mapping[str, Any]]] = []
+    for g in games:
+        seen: dict[str, Mapping[str, Any]] = {}
+        for d in g.record["decisions"]:
+            seen.setdefault(d["node"], d)
+        firsts.append(seen)
+    decisions = []
+    for node in story.nodes.values():
+        if not node.key:
+            continue
+        chosen = Counter(f[node.id]["choice"] for f in firsts if node.id in f)
+        choices = []
+        for c in node.choices:
+            quotes = sorted(
+                (
+                    (word_count(f[node.id]["rationale"]), i)
+                    for i, f in enumerate(firsts)
+                    if node.id in f and f[node.id]["choice"] == c.id and f[node.id]["rationale"]
+                ),
+                key=lambda x: (-x[0], x[1]),
+            )[:QUOTES_PER_CHOICE]
+            choices.append(
+                {
+                    "id": c.id,
+                    "text": clean_line(c.text),
+                    "count": chosen.get(c.id, 0),
+                    "rationales": [{"student": names[i], "text": firsts[i][node.id]["rationale"]} for _, i in quotes],
+                }
+            )
+        decisions.append({"node": node.id, "scene": clean_line(node.title), "reached": sum(chosen.values()), "choices": choices})
+
+    # average meter path by turn (turn 0 = start), over the games that got that far
+    longest = max((len(g.record["decisions"]) for g in games), default=0)
+    paths: list[dict[str, Any]] = []
+    for t in range(longest + 1):
+        rows = [_meters_at(g.record, t) for g in games if len(g.record["decisions"]) >= t]
+        avg = {m["id"]: round(sum(r[m["id"]] for r in rows) / len(rows), 1) for m in meters if rows}
+        paths.append({"turn": t, "games": len(rows), "average": avg})
+
+    students = []
+    for name, g in zip(names, games):
+        rec = g.record
+        rationales = [d["rationale"] for d in rec["decisions"] if d["rationale"]]
+        students.append(
+            {
+                "student": name,
+                "file": "" if anonymous else g.path.name,
+                "story_version": rec["story"]["version"],
+                "finished": rec["finished"],
+                "ending": rec["ending"]["id"] if rec["ending"] else "",
+                "ending_title": rec["ending"]["title"] if rec["ending"] else "",
+                "decisions": len(rec["decisions"]),
+                "key_decisions": sum(1 for d in rec["decisions"] if d["key"]),
+                "rationales": len(rationales),
+                "rationale_words": sum(word_count(r) for r in rationales),
+                "final": {m["id"]: _meters_at(rec, len(rec["decisions"])).get(m["id"]) for m in meters},
+            }
+        )
+    if anonymous:
+        students.sort(key=lambda s: int(s["student"].split()[1]))
+    return {
+        "story": {"id": story.id, "version": story.version, "title": clean_line(story.meta.title)},
+        "anonymous": anonymous,
+        "count": len(games),
+        "finished": sum(1 for g in games if g.record["finished"]),
+        "meters": meters,
+        "endings": endings,
+        "decisions": decisions,
+        "paths": paths,
+        "students": students,
+        "skipped": [dict(s) for s in skipped],
+    }
+
+
+def _meters_at(record: Mapping[str, Any], turn: int) -> dict[str, int]:
+    if turn == 0:
+        return {m["id"]: m["start"] for m in record["meters"]}
+    return dict(record["decisions"][turn - 1]["meters"])
+
+
+def _discussion(r: Mapping[str, Any]) -> list[tuple[str, list[Mapping[str, Any]]]]:
+    """(scene, the choices with quoted rationales) for each key decision that has any."""
+    out = []
+    for d in r["decisions"]:
+        picks = [c for c in d["choices"] if c["rationales"]]
+        if picks:
+            out.append((d["scene"], picks))
+    return out
+
+
+def _share(count: int, total: int) -> str:
+    return f"{100 * count / total:.0f}%" if total else "-"
+
+
+# ------------------------------------------------------------------ markdown
+def to_markdown(r: Mapping[str, Any]) -> str:
+    n = r["count"]
+    out = [f"# Class report: {md(r['story']['title'])}", ""]
+    out.append(f"Story {md(r['story']['id'])} version {md(r['story']['version'])}. ")
+    out.append(
+        f"**{plural(n, 'student')}** counted; {r['finished']} finished the game."
+        + (f" {plural(len(r['skipped']), 'save')} not counted (see the end)." if r["skipped"] else "")
+    )
+    out.append("")
+    out += ["## Endings", "", "| Ending | Students | Share |", "|---|---:|---:|"]
+    out += [f"| {md(e['title'])} | {e['count']} | {_share(e['count'], n)} |" for e in r["endings"]]
+    out.append("")
+
+    out += ["## Key decisions", ""]
+    if not r["decisions"]:
+        out += ["This story marks no key decisions.", ""]
+    for d in r["decisions"]:
+        out += [f"### {md(d['scene'])}", "", f"Reached by {plural(d['reached'], 'student')}.", ""]
+        out += ["| Choice | Students | Share |", "|---|---:|---:|"]
+        out += [f"| {md(c['text'])} | {c['count']} | {_share(c['count'], d['reached'])} |" for c in d["choices"]]
+        out.append("")
+
+    out += ["## Average meter paths", "", "Average of each meter after each decision, over the students who got that far.", ""]
+    out.append("| After decision | Students | " + " | ".join(md(m["label"]) for m in r["meters"]) + " |")
+    out.append("|---:|---:|" + "---:|" * len(r["meters"]))
+    for p in r["paths"]:
+        cells = " | ".join(f"{p['average'][m['id']]:.1f}" for m in r["meters"]) if p["average"] else ""
+        out.append(f"| {'start' if p['turn'] == 0 else p['turn']} | {p['games']} | {cells} |")
+    out.append("")
+
+    out += ["## Rationales for discussion", "", "The longest rationales written for each choice at each key decision.", ""]
+    for scene, picks in _discussion(r):
+        out += [f"### {md(scene)}", ""]
+        for c in picks:
+            out += [f"**{md(c['text'])}**", ""]
+            for q in c["rationales"]:
+                out += [md_quote(q["text"]), ">", f"> — {md(q['student'])}", ""]
+    if not _discussion(r):
+        out += ["No rationales were written.", ""]
+
+    out += ["## Students", ""]
+    head = ["Student"] + ([] if r["anonymous"] else ["File"]) + ["Ending", "Decisions", "Rationales", "Words"]
+    head += [f"Final {m['label']}" for m in r["meters"]]
+    out += ["| " + " | ".join(md(x) for x in head) + " |", "|" + "---|" * len(head)]
+    for s in r["students"]:
+        row = [md(s["student"])] + ([] if r["anonymous"] else [md(s["file"])])
+        row += [md(s["ending_title"] or "not finished"), str(s["decisions"]), str(s["rationales"]), str(s["rationale_words"])]
+        row += [str(s["final"][m["id"]]) for m in r["meters"]]
+        out.append("| " + " | ".join(row) + " |")
+    out.append("")
+
+    if r["skipped"]:
+        out += ["## Not counted", ""]
+        if r["anonymous"]:
+            out += [f"{plural(len(r['skipped']), 'save')} could not be counted; the files are listed on the terminal.", ""]
+        else:
+            out += [f"- {md(s['file'])}: {md(s['reason'])}" for s in r["skipped"]]
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+# ------------------------------------------------------------------ html
+def to_html(r: Mapping[str, Any]) -> str:
+    n = r["count"]
+    b = [f"<header><h1>Class report: {h(r['story']['title'])}</h1>"]
+    b.append(f'<p class="meta">Story {h(r["story"]["id"])} version {h(r["story"]["version"])}.</p>')
+    b.append(
+        f"<p><strong>{h(plural(n, 'student'))}</strong> counted; {r['finished']} finished the game."
+        + (f" {h(plural(len(r['skipped']), 'save'))} not counted (see the end)." if r["skipped"] else "")
+        + "</p></header>"
+    )
+    b.append("<section><h2>Endings</h2>")
+    b.append(f"<figure>{bar_chart([(e['title'], e['count']) for e in r['endings']], 'Endings reached', n)}</figure>")
+    b.append(_table(["Ending", "Students", "Share"], [[e["title"], e["count"], _share(e["count"], n)] for e in r["endings"]]))
+    b.append("</section>")
+
+    b.append("<section><h2>Key decisions</h2>")
+    if not r["decisions"]:
+        b.append("<p>This story marks no key decisions.</p>")
+    for d in r["decisions"]:
+        b.append(f"<h3>{h(d['scene'])}</h3><p>Reached by {h(plural(d['reached'], 'student'))}.</p>")
+        rows = [(c["text"], c["count"]) for c in d["choices"]]
+        b.append(f"<figure>{bar_chart(rows, 'What the class chose: ' + d['scene'], d['reached'])}</figure>")
+    b.append("</section>")
+
+    b.append("<section><h2>Average meter paths</h2>")
+    series = [(m["label"], [p["average"].get(m["id"]) for p in r["paths"]]) for m in r["meters"]]
+    lo = min((m["min"] for m in r["meters"]), default=0)
+    hi = max((m["max"] for m in r["meters"]), default=100)
+    b.append(
+        f"<figure>{line_chart(series, lo, hi, 'Average meters after each decision')}"
+        f"{legend([m['label'] for m in r['meters']])}"
+        "<figcaption>Average of each meter after each decision, over the students who got that far.</figcaption></figure>"
+    )
+    rows = [
+        ["start" if p["turn"] == 0 else p["turn"], p["games"], *(f"{p['average'][m['id']]:.1f}" for m in r["meters"])]
+        for p in r["paths"]
+        if p["average"]
+    ]
+    b.append(_table(["After decision", "Students", *(m["label"] for m in r["meters"])], rows, numeric_from=0))
+    b.append("</section>")
+
+    b.append('<section class="pagebreak"><h2>Rationales for discussion</h2>')
+    b.append("<p>The longest rationales written for each choice at each key decision.</p>")
+    for scene, picks in _discussion(r):
+        b.append(f"<h3>{h(scene)}</h3>")
+        for c in picks:
+            b.append(f"<p><strong>{h(c['text'])}</strong></p>")
+            for q in c["rationales"]:
+                b.append(f'<blockquote class="quote"><p>{h(q["text"])}</p><p class="who">— {h(q["student"])}</p></blockquote>')
+    if not _discussion(r):
+        b.append("<p>No rationales were written.</p>")
+    b.append("</section>")
+
+    b.append("<section><h2>Students</h2>")
+    head = ["Student"] + ([] if r["anonymous"] else ["File"]) + ["Ending", "Decisions", "Rationales", "Words"]
+    head += [f"Final {m['label']}" for m in r["meters"]]
+    rows = []
+    for s in r["students"]:
+        row: list[object] = [s["student"]] + ([] if r["anonymous"] else [s["file"]])
+        row += [s["ending_title"] or "not finished", s["decisions"], s["rationales"], s["rationale_words"]]
+        row += [s["final"][m["id"]] for m in r["meters"]]
+        rows.append(row)
+    b.append(_table(head, rows, numeric_from=2 if r["anonymous"] else 3))
+    b.append("</section>")
+
+    if r["skipped"]:
+        b.append("<section><h2>Not counted</h2>")
+        if r["anonymous"]:
+            b.append(f"<p>{h(plural(len(r['skipped']), 'save'))} could not be counted; the files are listed on the terminal.</p>")
+        else:
+            b.append("<ul>" + "".join(f"<li>{h(s['file'])}: {h(s['reason'])}</li>" for s in r["skipped"]) + "</ul>")
+        b.append("</section>")
+    b.append(f"<footer>Tightrope class report · {h(r['story']['id'])} {h(r['story']['version'])}</footer>")
+    return page(f"Class report: {r['story']['title']}", "\n".join(b))
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[object]], numeric_from: int = 1) -> str:
+    """An HTML table; columns from ``numeric_from`` on are right-aligned numbers."""
+
+    def cls(i: int) -> str:
+        return ' class="num"' if i >= numeric_from else ""
+
+    out = ["<table><thead><tr>" + "".join(f"<th{cls(i)}>{h(x)}</th>" for i, x in enumerate(head)) + "</tr></thead><tbody>"]
+    for row in rows:
+        out.append("<tr>" + "".join(f"<td{cls(i)}>{h(x)}</td>" for i, x in enumerate(row)) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+# ------------------------------------------------------------------ csv
+def to_csv(r: Mapping[str, Any]) -> str:
+    """One row per student, for a gradebook."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    head = ["student", "file", "story_version", "finished", "ending", "ending_title", "decisions", "key_decisions"]
+    head += ["rationale_count", "rationale_words"] + [f"final_{m['id']}" for m in r["meters"]]
+    w.writerow(head)
+    for s in r["students"]:
+        row = [s["student"], s["file"], s["story_version"], "yes" if s["finished"] else "no", s["ending"], s["ending_title"]]
+        row += [s["decisions"], s["key_decisions"], s["rationales"], s["rationale_words"]]
+        row += [s["final"][m["id"]] for m in r["meters"]]
+        w.writerow([csv_cell(x) for x in row])
+    return buf.getvalue()
+
+
+RENDER = {"md": to_markdown, "html": to_html, "csv": to_csv}
+
+
+def render_report(report: Mapping[str, Any], fmt: str) -> str:
+    return RENDER[fmt](report)
