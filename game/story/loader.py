@@ -621,7 +621,7 @@ def _exprs(nodes: Mapping[str, Node], events: list[Event]) -> Iterator[Expr]:
         yield e.chance
 
 
-def _read_names(nodes: Mapping[str, Node], events: list[Event]) -> set[str]:
+def _read_names(nodes: Mapping[str, Node], events: list[Event], endings: Mapping[str, Ending] | None = None) -> set[str]:
     found: set[str] = set()
     for expr in _exprs(nodes, events):
         found |= names(expr.tree)
@@ -629,6 +629,8 @@ def _read_names(nodes: Mapping[str, Node], events: list[Event]) -> set[str]:
         found |= node.text.names
     for e in events:
         found |= e.text.names
+    for ending in (endings or {}).values():
+        found |= ending.text.names
     return found
 
 
@@ -655,7 +657,7 @@ def _warnings(b: _Builder, story: Story) -> None:
     for eid, ending in story.endings.items():
         if eid not in seen:
             b.warn("W001", f'ending "{eid}" cannot be reached: no choice, event or threshold leads to it', ending.pos)
-    read = _read_names(story.nodes, list(story.events))
+    read = _read_names(story.nodes, list(story.events), story.endings)
     set_flags = {
         i for n in story.nodes.values() for c in n.choices for i, _ in c.sets + tuple(x for o in c.outcomes for x in o.sets)
     }
@@ -687,4 +689,4 @@ def _warnings(b: _Builder, story: Story) -> None:
 
 def reads_of(story: Story) -> set[str]:
     """Every name any condition or text of the story reads."""
-    return _read_names(story.nodes, list(story.events))
+    return _read_names(story.nodes, list(story.events), story.endings)
