@@ -153,7 +153,7 @@ class Plain:
             self.say()
             return None
         if not self.inp.isatty():
-            self.say(line.rstrip("\n"))  # echo scripted input so transcripts read well
+            self.say(clean_line(line))  # echo scripted input so transcripts read well (never raw controls)
         return line.strip()
 
     def save(self, name: str) -> bool:

@@ -174,9 +174,10 @@ def atomic_write(path: Path, text: str, *, before_rename: Callable[[], None] | N
         if path.exists():
             backup = path.with_name(path.name + ".bak")
             link = path.with_name(f".{path.name}.bak.tmp")
+            # unlink first, unconditionally: exists() is False for a dangling
+            # symlink, and writing through one would create a file outside
+            link.unlink(missing_ok=True)
             try:
-                if link.exists():
-                    link.unlink()
                 os.link(path, link)
             except OSError:
                 link.write_bytes(path.read_bytes())
