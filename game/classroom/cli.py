@@ -15,8 +15,8 @@ from ..cli import UsageError, command, subcommand
 from ..paths import default_saves
 
 
-def _story_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--story", default=None, metavar="DIR", help="story folder for the texts (default: the shipped story)")
+def _story_option(p: argparse.ArgumentParser, what: str = "story folder for the texts") -> None:
+    p.add_argument("--story", default=None, metavar="DIR", help=f"{what} (default: the shipped story)")
 
 
 def _write(text: str, out: str) -> None:
@@ -71,7 +71,8 @@ def cmd_transcript(args: argparse.Namespace) -> int:
 def _report_args(p: argparse.ArgumentParser) -> None:
     p.description = (
         "Read every save in the given files and folders (folders are searched, sub-folders included) and "
-        "summarise the class. Broken saves and saves from another story are listed, not fatal. "
+        "summarise the class. One game counts per student name: a finished game before an unfinished one, then "
+        "the one with more decisions. Broken saves and saves that do not fit the story are listed, not fatal. "
         "Exit 0 when at least one save was read, 1 when none."
     )
     p.add_argument("paths", nargs="+", metavar="SAVES_OR_FOLDERS", help="save files and folders of saves")
@@ -131,7 +132,7 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="save folder; each player gets a sub-folder (default: $TIGHTROPE_SAVES, saves/ in a checkout, or your data folder)",
     )
-    _story_option(p)
+    _story_option(p, "story folder to play")
 
 
 @command("serve")
