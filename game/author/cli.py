@@ -15,7 +15,7 @@ from ..cli import UsageError, command, story_path, subcommand
 from ..engine import GameState
 from ..story import Story, StoryError, load_story
 from ..story.text import clean_line
-from .explore import DEFAULT_MAX_STATES, DEFAULT_SEED_LIMIT, analyse
+from .explore import DEFAULT_MAX_STATES, DEFAULT_SAMPLES, DEFAULT_SEED_LIMIT, analyse
 from .playthrough import DEFAULT_MAX_TURNS, bot_names, run_bot
 
 SHOWN_PROBLEMS = 10
@@ -74,6 +74,13 @@ def _explore_args(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"stop the exhaustive walk after N distinct states (default {DEFAULT_MAX_STATES:,})",
     )
+    p.add_argument(
+        "--samples",
+        type=_count,
+        default=DEFAULT_SAMPLES,
+        metavar="N",
+        help=f"when the walk hits its bound, play N more games to extend coverage, ranges and paths (default {DEFAULT_SAMPLES:,})",
+    )
     p.add_argument("--runs", type=_count, default=1000, metavar="N", help="seeded games per bot (default 1000; 0 for none)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="game i plays with seed S+i (default 0)")
     p.add_argument(
@@ -127,7 +134,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
     except _NotLoaded:
         return 2
     bots = _bots(story, args.bot)
-    analysis = analyse(story, args.max_states, args.seed_limit)
+    analysis = analyse(story, args.max_states, args.seed_limit, args.samples)
     runs = [run_bot(story, b, args.runs, args.seed, args.max_turns) for b in bots] if args.runs else []
     failures = requirement_failures(analysis, args.require_all_endings, args.require_full_coverage)
     if args.format == "json":

@@ -20,111 +20,186 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine import EngineError, GameState, branches, history, new_game, replay
+from ..engine import EngineError, GameState, branches, choose, history, new_game, replay
 from ..story.conditions import names
 from ..story.loader import reads_of
 from ..story.model import Choice, Event, Story
 
 DEFAULT_MAX_STATES = 200_000
 DEFAULT_SEED_LIMIT = 1000
+DEFAULT_SAMPLES = 5000
+SAMPLE_MAX_TURNS = 1000
 PATH_CANDIDATES = 6  # paths kept per ending, shortest and likeliest first
+WALK = "exhaustive walk"
+SAMPLED = "sampled games"
 
 
 @dataclass(slots=True)
-class Reach:
-    """What an exhaustive walk of the states found."""
+class Candidate:
+    """A way to an ending: the final state (its history is the path)."""
 
-    states: int  # distinct non-ending states walked
+    turns: int
+    probability: float
+    state: GameState
+    seed: int | None  # known for sampled games; searched for walk paths
+    found_by: str
+
+
+@dataclass
+class Reach:
+    """What the exhaustive walk (and, past its bound, the sampled games) found."""
+
     max_states: int
-    bound_hit: bool  # some states were left unexplored
-    at: dict[str, list[GameState]]  # node id -> the states walked there
-    taken: set[tuple[str, str]]  # (node, choice) available at least once
-    drawn: set[tuple[str, str, str]]  # (node, choice, outcome) drawn at least once
-    fired: dict[str, int]  # event id -> transitions in which it fired
-    ended: dict[str, int]  # ending id -> transitions that reached it
-    edges: dict[str, set[str]]  # node id -> nodes and endings entered from it
-    stuck: dict[str, list[GameState]]  # node id -> states with no available choice
-    ending_ranges: dict[str, list[list[int]]]  # ending id -> [lo, hi] per meter
-    candidates: dict[str, list[tuple[int, float, GameState]]]  # ending -> (decisions, probability, state)
+    with_turn: bool  # a condition reads ``turn``, so it is part of a state's identity
+    seen: set[tuple[object, ...]] = field(default_factory=set)
+    states: int = 0  # distinct states the walk found
+    bound_hit: bool = False  # the walk stopped at max_states: some states were left unexplored
+    sampled: int = 0  # games played to extend coverage past the bound
+    at: dict[str, list[GameState]] = field(default_factory=dict)  # node id -> states found there (walked or played)
+    frontier: dict[str, int] = field(default_factory=dict)  # node id -> states found there but cut by the bound
+    taken: set[tuple[str, str]] = field(default_factory=set)  # (node, choice) available at least once
+    drawn: set[tuple[str, str, str]] = field(default_factory=set)  # (node, choice, outcome) drawn at least once
+    fired: dict[str, int] = field(default_factory=dict)  # event id -> transitions in which it fired
+    ended: dict[str, int] = field(default_factory=dict)  # ending id -> walk transitions that reached it
+    games: dict[str, int] = field(default_factory=dict)  # ending id -> sampled games that reached it
+    edges: dict[str, set[str]] = field(default_factory=dict)  # node id -> nodes and endings entered from it
+    stuck: dict[str, list[GameState]] = field(default_factory=dict)  # node id -> states with no available choice
+    ending_ranges: dict[str, list[list[int]]] = field(default_factory=dict)  # ending id -> [lo, hi] per meter
+    candidates: dict[str, list[Candidate]] = field(default_factory=dict)  # ending id -> shortest ways found
 
     @property
     def complete(self) -> bool:
         return not self.bound_hit
 
+    def key(self, s: GameState) -> tuple[object, ...]:
+        return (*s.key(), s.turn) if self.with_turn else s.key()
+
+    def found(self, nid: str) -> bool:
+        return bool(self.at.get(nid)) or bool(self.frontier.get(nid))
+
+    def reached(self, eid: str) -> bool:
+        return bool(self.ended.get(eid) or self.games.get(eid))
+
+    def step(self, node: str, choice: str, child: GameState) -> None:
+        """Record what one transition did."""
+        step = child.step
+        assert step is not None
+        if step.outcome is not None:
+            self.drawn.add((node, choice, step.outcome))
+        for eid in step.events:
+            self.fired[eid] = self.fired.get(eid, 0) + 1
+        self.edges[node].add(step.target)
+        if child.ending is not None:
+            _widen(self.ending_ranges, child.ending, child.meters)
+
+
+def _new_reach(story: Story, max_states: int) -> Reach:
+    r = Reach(max_states, "turn" in reads_of(story))
+    r.at = {nid: [] for nid in story.nodes}
+    r.edges = {nid: set() for nid in story.nodes}
+    return r
+
 
 def explore(story: Story, max_states: int = DEFAULT_MAX_STATES) -> Reach:
-    """Walk every reachable state (up to ``max_states`` distinct ones)."""
-    with_turn = "turn" in reads_of(story)
-
-    def key(s: GameState) -> tuple[object, ...]:
-        return (*s.key(), s.turn) if with_turn else s.key()
-
+    """Walk every reachable state, breadth first (up to ``max_states`` distinct ones)."""
+    reach = _new_reach(story, max_states)
     start = new_game(story, 0)
-    seen = {key(start)}
+    seen = reach.seen
+    seen.add(reach.key(start))
     queue: deque[tuple[GameState, float]] = deque([(start, 1.0)])
-    at: dict[str, list[GameState]] = {nid: [] for nid in story.nodes}
-    taken: set[tuple[str, str]] = set()
-    drawn: set[tuple[str, str, str]] = set()
-    fired: dict[str, int] = {}
-    ended: dict[str, int] = {}
-    edges: dict[str, set[str]] = {nid: set() for nid in story.nodes}
-    stuck: dict[str, list[GameState]] = {}
-    ending_ranges: dict[str, list[list[int]]] = {}
-    candidates: dict[str, list[tuple[int, float, GameState]]] = {}
-    bound_hit = False
     nodes = story.nodes
+    key = reach.key
     while queue:
         state, prob = queue.popleft()
         node = nodes[state.node]
-        at[node.id].append(state)
-        out = edges[node.id]
+        reach.at[node.id].append(state)
         available = False
         for choice in node.choices:
             if choice.cond is not None and not choice.cond(state):
                 continue
             available = True
-            taken.add((node.id, choice.id))
+            reach.taken.add((node.id, choice.id))
             for p, child in branches(story, state, choice.id):
-                step = child.step
-                assert step is not None
-                if step.outcome is not None:
-                    drawn.add((node.id, choice.id, step.outcome))
-                for eid in step.events:
-                    fired[eid] = fired.get(eid, 0) + 1
-                out.add(step.target)
+                reach.step(node.id, choice.id, child)
                 ending = child.ending
                 if ending is not None:
-                    ended[ending] = ended.get(ending, 0) + 1
-                    _widen(ending_ranges, ending, child.meters)
-                    _keep_candidate(candidates.setdefault(ending, []), (child.turn, prob * p, child))
+                    reach.ended[ending] = reach.ended.get(ending, 0) + 1
+                    _keep(reach.candidates.setdefault(ending, []), Candidate(child.turn, prob * p, child, None, WALK))
                     continue
                 k = key(child)
                 if k in seen:
                     continue
                 if len(seen) >= max_states:
-                    bound_hit = True
+                    reach.bound_hit = True
+                    reach.frontier[child.node] = reach.frontier.get(child.node, 0) + 1
                     continue
                 seen.add(k)
                 queue.append((child, prob * p))
         if not available:
-            stuck.setdefault(node.id, []).append(state)
-    return Reach(
-        len(seen),
-        max_states,
-        bound_hit,
-        at,
-        taken,
-        drawn,
-        fired,
-        ended,
-        edges,
-        stuck,
-        ending_ranges,
-        candidates,
-    )
+            reach.stuck.setdefault(node.id, []).append(state)
+    reach.states = len(seen)
+    return reach
+
+
+def sample(story: Story, reach: Reach, games: int, max_turns: int = SAMPLE_MAX_TURNS) -> None:
+    """Play ``games`` seeded games to extend what an incomplete walk found.
+
+    Game ``i`` uses seed ``i`` and the bots in turn (random, then each
+    favour-METER bot), each with its own generator; every state met is added
+    to the evidence (its available choices count as reached), and a game that
+    ends gives a path to its ending with a seed known to work.
+    """
+    from .playthrough import bot_names, bot_rng, make_bot
+
+    bots = [(name, make_bot(story, name)) for name in bot_names(story)]
+    nodes = story.nodes
+    for i in range(games):
+        name, bot = bots[i % len(bots)]
+        rng = bot_rng(name, i)
+        state = new_game(story, i)
+        while state.ending is None and state.turn < max_turns:
+            node = nodes[state.node]
+            k = reach.key(state)
+            fresh = k not in reach.seen
+            if fresh:
+                reach.seen.add(k)
+                reach.at[node.id].append(state)
+            enabled = [c for c in node.choices if c.cond is None or c.cond(state)]
+            if not enabled:
+                if fresh:
+                    reach.stuck.setdefault(node.id, []).append(state)
+                break
+            for c in enabled:
+                reach.taken.add((node.id, c.id))
+            choice = bot(state, enabled, rng)
+            child = choose(story, state, choice.id)
+            reach.step(node.id, choice.id, child)
+            state = child
+        if state.ending is not None:
+            reach.games[state.ending] = reach.games.get(state.ending, 0) + 1
+            kept = reach.candidates.setdefault(state.ending, [])
+            if len(kept) < PATH_CANDIDATES or state.turn <= kept[-1].turns:
+                _keep(kept, Candidate(state.turn, path_probability(story, state), state, i, SAMPLED))
+    reach.sampled += games
+
+
+def path_probability(story: Story, state: GameState) -> float:
+    """The chance that playing this state's choices from the start ends in this state."""
+    chain: list[GameState] = []
+    s: GameState | None = state
+    while s is not None:
+        chain.append(s)
+        s = s.prev
+    chain.reverse()
+    p = 1.0
+    for before, after in zip(chain, chain[1:]):
+        assert after.step is not None
+        want = after.key()
+        p *= sum(q for q, child in branches(story, before, after.step.choice) if child.key() == want)
+    return p
 
 
 def _widen(ranges: dict[str, list[list[int]]], where: str, meters: Sequence[int]) -> None:
@@ -139,12 +214,12 @@ def _widen(ranges: dict[str, list[list[int]]], where: str, meters: Sequence[int]
             r[1] = v
 
 
-def _keep_candidate(kept: list[tuple[int, float, GameState]], item: tuple[int, float, GameState]) -> None:
-    """Keep the few shortest, then likeliest, paths to an ending."""
-    if len(kept) >= PATH_CANDIDATES and (item[0], -item[1]) >= (kept[-1][0], -kept[-1][1]):
+def _keep(kept: list[Candidate], item: Candidate) -> None:
+    """Keep the few shortest, then likeliest, ways to an ending."""
+    if len(kept) >= PATH_CANDIDATES and (item.turns, -item.probability) >= (kept[-1].turns, -kept[-1].probability):
         return
     kept.append(item)
-    kept.sort(key=lambda c: (c[0], -c[1]))
+    kept.sort(key=lambda c: (c.turns, -c.probability))
     del kept[PATH_CANDIDATES:]
 
 
@@ -245,24 +320,22 @@ def _ways_in(story: Story, reach: Reach, target: str) -> list[_WayIn]:
     """Every static way into a node or ending, and whether it ever happened."""
     ways: list[_WayIn] = []
     for nid, node in story.nodes.items():
-        reached = bool(reach.at[nid])
+        unseen = (
+            "its node is never reached"
+            if not reach.found(nid)
+            else "its node was not explored: the walk stopped at the state bound"
+            if not reach.at[nid]
+            else ""
+        )
         for c in node.choices:
             taken = (nid, c.id) in reach.taken
             if c.goto == target:
-                why = "its node is never reached" if not reached else "never available" if not taken else ""
+                why = unseen or ("never available" if not taken else "")
                 ways.append(_WayIn(f"choice {c.id} at node {nid}", taken, why))
             for o in c.outcomes:
                 if o.goto == target:
                     drawn = (nid, c.id, o.id) in reach.drawn
-                    why = (
-                        "its node is never reached"
-                        if not reached
-                        else "the choice is never available"
-                        if not taken
-                        else "never drawn"
-                        if not drawn
-                        else ""
-                    )
+                    why = unseen or ("the choice is never available" if not taken else "never drawn" if not drawn else "")
                     ways.append(_WayIn(f"outcome {o.id} of choice {c.id} at node {nid}", drawn, why))
     for e in story.events:
         if e.goto == target:
@@ -326,6 +399,8 @@ def _event_reason(story: Story, reach: Reach, event: Event) -> str:
     if not any(event.chance(s) > 0 for s in held):
         detail = describe_names(story, held, names(event.chance.tree))
         return f"chance `{event.chance.source}` was never above 0" + (f" ({detail})" if detail else "")
+    if not reach.complete:
+        return "it could fire in some states found, but the walk stopped at the state bound before trying it"
     return "it was eligible, but an event listed before it always fired first (events are tried in order)"
 
 
@@ -334,13 +409,17 @@ def unreached(story: Story, reach: Reach) -> list[Unreached]:
     out: list[Unreached] = []
     for nid, node in story.nodes.items():
         states = reach.at[nid]
-        if not states:
+        if not reach.found(nid):
             out.append(Unreached("node", nid, None, None, _entry_reason(story, reach, nid, ending=False)))
             continue
         for c in node.choices:
             if (nid, c.id) not in reach.taken:
-                assert c.cond is not None
-                out.append(Unreached("choice", c.id, nid, None, _cond_reason(story, c.cond, states, f"at {nid}")))
+                if not states:
+                    reason = "its node was found, but the walk stopped at the state bound before exploring it"
+                else:
+                    assert c.cond is not None
+                    reason = _cond_reason(story, c.cond, states, f"at {nid}")
+                out.append(Unreached("choice", c.id, nid, None, reason))
                 continue
             if c.outcomes:
                 _outcome_reasons(story, reach, nid, c, states, out)
@@ -348,7 +427,7 @@ def unreached(story: Story, reach: Reach) -> list[Unreached]:
         if not reach.fired.get(e.id):
             out.append(Unreached("event", e.id, None, None, _event_reason(story, reach, e)))
     for eid in story.endings:
-        if not reach.ended.get(eid):
+        if not reach.reached(eid):
             out.append(Unreached("ending", eid, None, None, _entry_reason(story, reach, eid, ending=True)))
     return out
 
@@ -358,8 +437,11 @@ def _outcome_reasons(story: Story, reach: Reach, nid: str, c: Choice, states: li
     for o in c.outcomes:
         if (nid, c.id, o.id) in reach.drawn:
             continue
-        detail = describe_names(story, where, names(o.weight.tree))
-        reason = f"weight `{o.weight.source}` was never above 0" + (f" ({detail} at {nid})" if detail else f" at {nid}")
+        if any(o.weight(s) > 0 for s in where):
+            reason = "its weight was above 0 in some states found, but the walk stopped at the state bound before drawing it"
+        else:
+            detail = describe_names(story, where, names(o.weight.tree))
+            reason = f"weight `{o.weight.source}` was never above 0" + (f" ({detail} at {nid})" if detail else f" at {nid}")
         out.append(Unreached("outcome", o.id, nid, c.id, reason))
 
 
@@ -370,7 +452,7 @@ def leads_nowhere(story: Story, reach: Reach) -> list[Nowhere]:
         example = ", ".join(f"{m.id}={states[0].meters[i]}" for i, m in enumerate(story.meters))
         total = len(reach.at[nid])
         out.append(
-            Nowhere(nid, f"no choice is available in {len(states):,} of its {total:,} states (for example with {example})")
+            Nowhere(nid, f"no choice is available in {len(states):,} of its {total:,} states found (for example with {example})")
         )
     if reach.bound_hit:
         return out  # a partial walk cannot tell which nodes never reach an ending
@@ -410,11 +492,11 @@ class Tally:
 def coverage(story: Story, reach: Reach) -> dict[str, Tally]:
     outcomes = [(nid, c.id, o.id) for nid, n in story.nodes.items() for c in n.choices for o in c.outcomes]
     return {
-        "nodes": Tally(sum(1 for states in reach.at.values() if states), len(story.nodes)),
+        "nodes": Tally(sum(1 for nid in story.nodes if reach.found(nid)), len(story.nodes)),
         "choices": Tally(len(reach.taken), sum(len(n.choices) for n in story.nodes.values())),
         "outcomes": Tally(sum(1 for o in outcomes if o in reach.drawn), len(outcomes)),
         "events": Tally(sum(1 for e in story.events if reach.fired.get(e.id)), len(story.events)),
-        "endings": Tally(sum(1 for e in story.endings if reach.ended.get(e)), len(story.endings)),
+        "endings": Tally(sum(1 for e in story.endings if reach.reached(e)), len(story.endings)),
     }
 
 
@@ -423,9 +505,10 @@ def coverage(story: Story, reach: Reach) -> dict[str, Tally]:
 class Path:
     ending: str
     choices: tuple[str, ...]
-    probability: float  # of this path's draws, playing these choices
+    probability: float  # that playing these choices reaches this ending
     seed: int | None  # a seed for which replay of the choices reaches the ending
     seed_limit: int
+    found_by: str  # WALK or SAMPLED
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -434,39 +517,41 @@ class Path:
             "probability": self.probability,
             "seed": self.seed,
             "seed_limit": self.seed_limit,
+            "found_by": self.found_by,
         }
 
 
 def find_seed(story: Story, choices: Sequence[str], ending: str, limit: int) -> int | None:
     """The first seed in 0..limit-1 for which replaying the choices reaches the ending."""
     for seed in range(limit):
-        try:
-            state = replay(story, seed, choices)
-        except EngineError:
-            continue
-        if state.ending == ending:
+        if _reaches(story, seed, choices, ending):
             return seed
     return None
+
+
+def _reaches(story: Story, seed: int, choices: Sequence[str], ending: str) -> bool:
+    try:
+        return replay(story, seed, choices).ending == ending
+    except EngineError:
+        return False
 
 
 def shortest_paths(story: Story, reach: Reach, seed_limit: int = DEFAULT_SEED_LIMIT) -> dict[str, Path]:
     """For each reached ending, the shortest (then likeliest) choice path that a seed makes reach it."""
     out: dict[str, Path] = {}
     for eid in story.endings:
-        cands = reach.candidates.get(eid)
-        if not cands:
-            continue
         best: Path | None = None
-        for _turns, prob, state in cands:
-            choices = tuple(step.choice for step in history(state))
-            seed = find_seed(story, choices, eid, seed_limit)
+        for cand in reach.candidates.get(eid, ()):
+            choices = tuple(step.choice for step in history(cand.state))
+            known = cand.seed is not None and _reaches(story, cand.seed, choices, eid)
+            seed = cand.seed if known else find_seed(story, choices, eid, seed_limit)
+            path = Path(eid, choices, cand.probability, seed, seed_limit, cand.found_by)
             if seed is not None:
-                best = Path(eid, choices, prob, seed, seed_limit)
+                best = path
                 break
-            if best is None:
-                best = Path(eid, choices, prob, None, seed_limit)
-        assert best is not None
-        out[eid] = best
+            best = best or path
+        if best is not None:
+            out[eid] = best
     return out
 
 
@@ -494,8 +579,13 @@ class Analysis:
     paths: dict[str, Path]
 
 
-def analyse(story: Story, max_states: int = DEFAULT_MAX_STATES, seed_limit: int = DEFAULT_SEED_LIMIT) -> Analysis:
+def analyse(
+    story: Story, max_states: int = DEFAULT_MAX_STATES, seed_limit: int = DEFAULT_SEED_LIMIT, samples: int = DEFAULT_SAMPLES
+) -> Analysis:
+    """The exhaustive walk; if it hits its bound, ``samples`` games extend it; then everything derived."""
     reach = explore(story, max_states)
+    if reach.bound_hit and samples:
+        sample(story, reach, samples)
     return Analysis(
         reach,
         coverage(story, reach),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..story.model import Story
-from .explore import Analysis, plan_snippet
+from .explore import WALK, Analysis, plan_snippet
 from .playthrough import Run, histogram, quartiles, run_dict, sparkline, spread
 
 FORMAT = "tightrope-explore/1"
@@ -38,7 +38,12 @@ def as_json(
     return {
         "format": FORMAT,
         "story": {"id": story.id, "title": story.meta.title, "version": story.version, "hash": story.hash, "path": story_path},
-        "exhaustive": {"states": reach.states, "max_states": reach.max_states, "bound_hit": reach.bound_hit},
+        "exhaustive": {
+            "states": reach.states,
+            "max_states": reach.max_states,
+            "bound_hit": reach.bound_hit,
+            "sampled_games": reach.sampled,
+        },
         "coverage": {
             kind: {"reached": t.reached, "total": t.total, "percent": t.percent} for kind, t in analysis.coverage.items()
         },
@@ -48,8 +53,9 @@ def as_json(
         "paths": {eid: p.as_dict() for eid, p in analysis.paths.items()},
         "endings": {
             eid: {
-                "reached": bool(reach.ended.get(eid)),
+                "reached": reach.reached(eid),
                 "transitions": reach.ended.get(eid, 0),
+                "games": reach.games.get(eid, 0),
                 "threshold": any(t.ending == eid for m in story.meters for t in m.thresholds),
             }
             for eid in story.endings
@@ -82,6 +88,11 @@ def as_text(story: Story, story_path: str, analysis: Analysis, runs: list[Run]) 
         )
     else:
         say(f"Exhaustive walk: {reach.states:,} distinct states, all explored (bound {reach.max_states:,}).")
+    if reach.sampled:
+        say(
+            f"Past the bound, {reach.sampled:,} sampled games (seeds 0..{reach.sampled - 1}, the bots in turn) "
+            "extended coverage, meter ranges and paths; they show what is reachable, not what is not."
+        )
     say("Coverage: " + ", ".join(f"{kind} {t.reached}/{t.total}" for kind, t in analysis.coverage.items()))
     if analysis.unreached:
         say("")
@@ -105,7 +116,8 @@ def as_text(story: Story, story_path: str, analysis: Analysis, runs: list[Run]) 
             continue
         chance = f", p={p.probability:.3g}" if p.probability < 1 else ""
         seed = f"seed {p.seed}" if p.seed is not None else f"NO seed in 0..{p.seed_limit - 1} reaches it with this path"
-        say(f"  {eid} ({len(p.choices)} decisions, {seed}{chance}): {' '.join(p.choices)}")
+        found = ", shortest found by the sampled games" if p.found_by != WALK else ""
+        say(f"  {eid} ({len(p.choices)} decisions, {seed}{chance}{found}): {' '.join(p.choices)}")
     found = [p for p in analysis.paths.values() if p.seed is not None]
     if found:
         say("")
