@@ -5,9 +5,9 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from types import ModuleType
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
