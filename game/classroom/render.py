@@ -102,6 +102,7 @@ th, td { border: 1px solid var(--rule); padding: .25rem .55rem; text-align: left
 th { background: var(--soft); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 1rem 0; }
+.scroll { overflow-x: auto; }
 figcaption { color: var(--muted); font-size: .9rem; }
 svg { max-width: 100%; height: auto; }
 .legend { list-style: none; padding: 0; margin: .3rem 0; display: flex; flex-wrap: wrap; gap: .3rem 1.2rem; font-size: .9rem; }
@@ -120,6 +121,7 @@ footer { color: var(--muted); font-size: .85rem; margin-top: 2.5rem; border-top:
   .decision, figure, table, .memo, blockquote { break-inside: avoid; }
   .note, .rationale, th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   .pagebreak { break-before: page; }
+  .scroll { overflow: visible; }
 }
 """
 

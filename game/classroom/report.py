@@ -259,7 +259,11 @@ def to_markdown(r: Mapping[str, Any]) -> str:
     if not r["decisions"]:
         out += ["This story marks no key decisions.", ""]
     for d in r["decisions"]:
-        out += [f"### {md(d['scene'])}", "", f"Reached by {plural(d['reached'], 'student')}.", ""]
+        out += [f"### {md(d['scene'])}", ""]
+        if not d["reached"]:
+            out += ["Nobody reached this decision.", ""]
+            continue
+        out += [f"Reached by {plural(d['reached'], 'student')}.", ""]
         out += ["| Choice | Students | Share |", "|---|---:|---:|"]
         out += [f"| {md(c['text'])} | {c['count']} | {_share(c['count'], d['reached'])} |" for c in d["choices"]]
         out.append("")
@@ -322,6 +326,9 @@ def to_html(r: Mapping[str, Any]) -> str:
     if not r["decisions"]:
         b.append("<p>This story marks no key decisions.</p>")
     for d in r["decisions"]:
+        if not d["reached"]:
+            b.append(f"<h3>{h(d['scene'])}</h3><p>Nobody reached this decision.</p>")
+            continue
         b.append(f"<h3>{h(d['scene'])}</h3><p>Reached by {h(plural(d['reached'], 'student'))}.</p>")
         rows = [(c["text"], c["count"]) for c in d["choices"]]
         b.append(f"<figure>{bar_chart(rows, 'What the class chose: ' + d['scene'], d['reached'])}</figure>")
@@ -385,10 +392,14 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[object]], numeric_from: 
     def cls(i: int) -> str:
         return ' class="num"' if i >= numeric_from else ""
 
-    out = ["<table><thead><tr>" + "".join(f"<th{cls(i)}>{h(x)}</th>" for i, x in enumerate(head)) + "</tr></thead><tbody>"]
+    out = [
+        '<div class="scroll"><table><thead><tr>'
+        + "".join(f"<th{cls(i)}>{h(x)}</th>" for i, x in enumerate(head))
+        + "</tr></thead><tbody>"
+    ]
     for row in rows:
         out.append("<tr>" + "".join(f"<td{cls(i)}>{h(x)}</td>" for i, x in enumerate(row)) + "</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 

@@ -200,6 +200,7 @@ def test_exit_1_when_no_save_could_be_read(tmp_path: Path, capsys: pytest.Captur
     code, out, err = run_cli(["report", str(tmp_path), str(tmp_path / "missing"), "--story", str(STARTER)], capsys)
     assert code == 1
     assert "a.json" in out and "missing: no such file or folder" in err
+    assert "Nobody reached this decision." in out and "**0 students** counted" in out
     assert "no save could be read" in err
 
 
