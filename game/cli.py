@@ -112,6 +112,7 @@ def subcommand(
 @command("check")
 def cmd_check(args: argparse.Namespace) -> int:
     from .story import check_story
+    from .story.diagnostics import one_line
 
     root = story_path(args.story)
     result = check_story(root)
@@ -133,7 +134,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 2
     stats = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in result.stats.items())
     verdict = "ok" if not result.errors else "FAILED"
-    print(f"{root}: {verdict}: {len(result.errors)} errors, {len(result.warnings)} warnings" + (f" ({stats})" if stats else ""))
+    print(
+        f"{one_line(str(root), 4096)}: {verdict}: {len(result.errors)} errors, {len(result.warnings)} warnings"
+        + (f" ({stats})" if stats else "")
+    )
     return result.exit_code
 
 

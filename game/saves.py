@@ -135,7 +135,13 @@ def to_dict(story: Story, state: GameState, created: str | None = None, extra: d
 
 
 def dumps(story: Story, state: GameState, created: str | None = None, extra: dict[str, Any] | None = None) -> str:
-    return json.dumps(to_dict(story, state, created, extra), indent=2, ensure_ascii=False) + "\n"
+    data = to_dict(story, state, created, extra)
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates (a name from a non-UTF-8 command line): write them as \u escapes
+        text = json.dumps(data, indent=2)
+    return text + "\n"
 
 
 # ------------------------------------------------------------------ write

@@ -64,7 +64,8 @@ class StoryError(Exception):
         super().__init__(str(first) if first else "story could not be loaded")
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# and lone surrogates (file names that are not UTF-8), which no terminal can be sent
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def one_line(text: str, limit: int = 300) -> str:

@@ -334,7 +334,7 @@ def check_story(root: str | Path) -> CheckResult:
             if total > MAX_TOTAL_BYTES:
                 b.error("Y007", f"the story folder holds more than {MAX_TOTAL_BYTES:,} bytes of YAML", Pos(display))
                 break
-            digest.update(str(path.relative_to(root)).encode() + b"\0" + data + b"\0")
+            digest.update(os.fsencode(path.relative_to(root)) + b"\0" + data + b"\0")
             tree = compose(decode(data, display), display)
         except YamlProblem as exc:
             b.problems.append(exc.problem)

@@ -21,9 +21,11 @@ from typing import Any, Union
 
 from .conditions import ConditionError, Expr, Symbol, compile_expr
 
-# C0 and C1 controls except newline and tab; DEL; and bidi *override* or
-# isolate controls that can reorder what the terminal shows.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls except newline and tab; DEL; bidi *override* or
+# isolate controls that can reorder what the terminal shows; and lone
+# surrogates (a player name from a command line that is not UTF-8), which
+# cannot be written to a UTF-8 terminal at all.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _ANSI_RE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|.)")
 
 

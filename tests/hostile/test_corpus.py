@@ -345,6 +345,11 @@ def escape_file_name(lay: Layout) -> None:
     (lay.story / "\x1b]0;owned\x07.yaml").write_text("nodes: 5\n")
 
 
+@maker
+def non_utf8_file_name(lay: Layout) -> None:
+    (lay.story / os.fsdecode(b"bad\xff.yaml")).write_text("nodes: 5\n")
+
+
 def _condition(lay: Layout, text: str) -> None:
     template = (HERE / "templates" / "condition.yaml").read_text(encoding="utf-8")
     _hostile(lay).write_text(template.replace("@COND@", text), encoding="utf-8")
@@ -482,6 +487,11 @@ def escaped_player_save(lay: Layout) -> None:
 @maker
 def name_300(lay: Layout) -> None:
     lay.substitutions["@NAME@"] = "n" * 300
+
+
+@maker
+def non_utf8_name(lay: Layout) -> None:
+    lay.substitutions["@NAME@"] = os.fsdecode(b"Ev\xffe")  # reaches the program as the byte 0xff
 
 
 @maker
