@@ -94,10 +94,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     games, skipped = collect([Path(p) for p in args.paths], story)
     report = build_report(story, games, skipped, anonymous=args.anonymous)
     _write(render_report(report, args.format), args.output)
-    for s in skipped:
+    for s in report["skipped"]:
         print(f"tightrope report: not counted: {s['file']}: {s['reason']}", file=sys.stderr)
     if args.output != "-":
-        print(f"Wrote {args.output}: {len(games)} games, {len(skipped)} not counted")
+        copies = f" ({report['copies']} earlier copies left out)" if report["copies"] else ""
+        print(f"Wrote {args.output}: {len(games)} games, {len(report['skipped'])} not counted{copies}")
     if not games:
         print("tightrope report: no save could be read", file=sys.stderr)
         return 1

@@ -79,10 +79,15 @@ def _rank(game: Game) -> tuple[bool, int, str]:
     return (game.record["finished"], len(game.record["decisions"]), game.updated)
 
 
-def collect(paths: Iterable[Path], story: Story) -> tuple[list[Game], list[dict[str, str]]]:
-    """Read saves; return the counted games (one a student) and the files not counted, with reasons."""
+def collect(paths: Iterable[Path], story: Story) -> tuple[list[Game], list[dict[str, Any]]]:
+    """Read saves; return the counted games (one a student) and the files not counted, with reasons.
+
+    A file not counted because it is an earlier copy of a counted game (an
+    autosave of the same game, say) is marked ``"copy": True``.
+    """
     files, skipped = save_files(paths)
     best: dict[str, Game] = {}
+    losers: dict[str, list[Game]] = {}
     for path in files:
         try:
             data = read_envelope(path)
@@ -109,15 +114,26 @@ def collect(paths: Iterable[Path], story: Story) -> tuple[list[Game], list[dict[
         key = _student_key(game.record, path)
         kept = best.get(key)
         if kept is None or _rank(game) > _rank(kept):
-            best[key], loser = game, kept
+            best[key] = game
+            if kept is not None:
+                losers.setdefault(key, []).append(kept)
         else:
-            loser = game
-        if loser is not None:
-            skipped.append(
-                {"file": str(loser.path), "reason": f"another save of the same student counts instead ({best[key].path.name})"}
-            )
+            losers.setdefault(key, []).append(game)
+    for key, games_lost in losers.items():
+        winner = best[key]
+        for lost in games_lost:
+            copy = _same_game(lost, winner)
+            reason = "an earlier copy of" if copy else "another save of the same student; counted instead:"
+            skipped.append({"file": str(lost.path), "reason": f"{reason} {winner.path.name}", "copy": copy})
     games = sorted(best.values(), key=lambda g: (g.record["student"].casefold(), str(g.path)))
     return games, skipped
+
+
+def _same_game(a: Game, b: Game) -> bool:
+    """True when a is the same game as b, stopped at the same point or earlier (an autosave, say)."""
+    moves_a = [(d["node"], d["choice"]) for d in a.record["decisions"]]
+    moves_b = [(d["node"], d["choice"]) for d in b.record["decisions"]]
+    return a.record["seed"] == b.record["seed"] and moves_b[: len(moves_a)] == moves_a
 
 
 def _strip_name(message: str, path: Path) -> str:
@@ -217,7 +233,8 @@ def build_report(
         "decisions": decisions,
         "paths": paths,
         "students": students,
-        "skipped": [dict(s) for s in skipped],
+        "skipped": [{"file": s["file"], "reason": s["reason"]} for s in skipped if not s.get("copy")],
+        "copies": sum(1 for s in skipped if s.get("copy")),
     }
 
 
@@ -237,6 +254,15 @@ def _discussion(r: Mapping[str, Any]) -> list[tuple[str, list[Mapping[str, Any]]
     return out
 
 
+def _not_counted_note(r: Mapping[str, Any]) -> str:
+    parts = []
+    if r["skipped"]:
+        parts.append(f" {plural(len(r['skipped']), 'save')} not counted (see the end).")
+    if r["copies"]:
+        parts.append(f" {plural(r['copies'], 'earlier copy', 'earlier copies')} of counted games (autosaves) left out.")
+    return "".join(parts)
+
+
 def _share(count: int, total: int) -> str:
     return f"{100 * count / total:.0f}%" if total else "-"
 
@@ -245,10 +271,9 @@ def _share(count: int, total: int) -> str:
 def to_markdown(r: Mapping[str, Any]) -> str:
     n = r["count"]
     out = [f"# Class report: {md(r['story']['title'])}", ""]
-    out.append(f"Story {md(r['story']['id'])} version {md(r['story']['version'])}. ")
     out.append(
-        f"**{plural(n, 'student')}** counted; {r['finished']} finished the game."
-        + (f" {plural(len(r['skipped']), 'save')} not counted (see the end)." if r["skipped"] else "")
+        f"Story {md(r['story']['id'])} version {md(r['story']['version'])}. **{plural(n, 'student')}** counted; "
+        f"{r['finished']} finished the game.{_not_counted_note(r)}"
     )
     out.append("")
     out += ["## Endings", "", "| Ending | Students | Share |", "|---|---:|---:|"]
@@ -313,9 +338,8 @@ def to_html(r: Mapping[str, Any]) -> str:
     b = [f"<header><h1>Class report: {h(r['story']['title'])}</h1>"]
     b.append(f'<p class="meta">Story {h(r["story"]["id"])} version {h(r["story"]["version"])}.</p>')
     b.append(
-        f"<p><strong>{h(plural(n, 'student'))}</strong> counted; {r['finished']} finished the game."
-        + (f" {h(plural(len(r['skipped']), 'save'))} not counted (see the end)." if r["skipped"] else "")
-        + "</p></header>"
+        f"<p><strong>{h(plural(n, 'student'))}</strong> counted; {r['finished']} finished the game.{h(_not_counted_note(r))}</p>"
+        "</header>"
     )
     b.append("<section><h2>Endings</h2>")
     b.append(f"<figure>{bar_chart([(e['title'], e['count']) for e in r['endings']], 'Endings reached', n)}</figure>")

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from game.classroom.report import build_report, collect, to_csv, to_html, to_markdown
+from game.engine import replay
+from game.saves import write_save
 from game.story import load_story
 from game.story.text import word_count
 
@@ -188,11 +190,19 @@ def test_one_game_per_student_and_nested_folders(class_copy: Path, tmp_path: Pat
     extra = next((tmp_path / "extra").glob("*.json"))
     shutil.copy(extra, ayesha.parent / "second-try.json")
     story = load_story(STARTER)
+    # and an autosave of the same game, one decision earlier
+    moves = [(e["choice"], e["rationale"]) for e in data["history"][:-1]]
+    write_save(ayesha.parent / "autosave.json", story, replay(story, data["seed"], moves, data["player"]))
     games, skipped = collect([nested], story)
     assert len(games) == len(CLASS)
     assert [g.path for g in games if g.record["student"] == "Ayesha K"] == [ayesha]
-    assert [s["file"] for s in skipped] == [str(ayesha.parent / "second-try.json")]
-    assert "another save of the same student" in skipped[0]["reason"]
+    by_file = {Path(s["file"]).name: s for s in skipped}
+    assert set(by_file) == {"second-try.json", "autosave.json"}
+    assert "another save of the same student" in by_file["second-try.json"]["reason"]
+    assert not by_file["second-try.json"]["copy"] and by_file["autosave.json"]["copy"]
+    report = build_report(story, games, skipped)
+    assert [Path(s["file"]).name for s in report["skipped"]] == ["second-try.json"] and report["copies"] == 1
+    assert "1 earlier copy of counted games (autosaves) left out" in to_markdown(report)
 
 
 def test_exit_1_when_no_save_could_be_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
