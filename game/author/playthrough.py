@@ -28,7 +28,11 @@ from typing import Any
 from ..engine import GameState, choose, new_game
 from ..engine.core import outcome_weights
 from ..story.model import Choice, Story
-from ..story.text import Template, word_count
+from ..story.text import (
+    Template,
+    _render,  # the renderer's own walk, so the pieces are exactly what render() joins
+    word_count,
+)
 
 DEFAULT_MAX_TURNS = 1000
 HISTOGRAM_BINS = 10
@@ -130,7 +134,34 @@ class Words:
         return got
 
     def render(self, template: Template, state: GameState) -> int:
-        return self.count(template.render(state, state.player))
+        return rendered_words(template, state, self.count)
+
+
+def _wordish(ch: str, _memo: dict[str, bool] = {}) -> bool:  # noqa: B006 - a deliberate memo
+    got = _memo.get(ch)
+    if got is None:
+        got = _memo[ch] = word_count(ch) > 0
+    return got
+
+
+def rendered_words(template: Template, state: Any, count: Callable[[str], int] = word_count) -> int:
+    """``word_count(template.render(state))``, counted piece by piece so that the pieces' counts can be cached.
+
+    Two pieces that meet without a space or punctuation between them ("US{us}")
+    make one word, so each such join takes one off the sum.
+    """
+    pieces: list[str] = []
+    _render(template.parts, state, getattr(state, "player", ""), pieces)
+    total = 0
+    joined = False  # the previous piece ended inside a word
+    for piece in pieces:
+        if not piece:
+            continue
+        total += count(piece)
+        if joined and _wordish(piece[0]):
+            total -= 1
+        joined = _wordish(piece[-1])
+    return total
 
 
 def _static(t: Template) -> bool:

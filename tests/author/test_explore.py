@@ -11,9 +11,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from game.author.explore import analyse, explore, find_seed, meter_ranges, path_probability, shortest_paths
-from game.author.playthrough import FavourBot, Words, bot_names, bot_rng, histogram, play, quartiles, random_bot, run_bot
+from game.author.playthrough import (
+    FavourBot,
+    Words,
+    bot_names,
+    bot_rng,
+    histogram,
+    play,
+    quartiles,
+    random_bot,
+    rendered_words,
+    run_bot,
+)
 from game.engine import GameState, branches, new_game, options, replay
 from game.story import Story, load_story
+from game.story.conditions import Symbol
+from game.story.text import compile_template, word_count
 
 from .conftest import ROOT, UNREACHABLE, generate, write_story
 
@@ -383,6 +396,31 @@ endings:
     # + ending title 2 + "Bye at 51" 3
     assert game.ending == "fin" and game.decisions == 1
     assert game.words == 2 + 7 + 4 + 2 + 3 + 2 + 3
+
+
+class _View:
+    def __init__(self, us: int) -> None:
+        self.meters = (us,)
+        self.player = "Ana-Maria"
+
+
+_FRAGMENT = st.sampled_from(["US", "us", " ", ".", "-", "'", "’", "word", "{us}", "{player}", "{{", "}}", ",", "é", "x1"])
+
+
+@given(
+    st.lists(st.one_of(_FRAGMENT, st.tuples(st.lists(_FRAGMENT, max_size=4), st.lists(_FRAGMENT, max_size=4))), max_size=12),
+    st.integers(-30, 130),
+)
+def test_words_counted_piece_by_piece_equal_words_of_the_rendered_text(parts: list[object], us: int) -> None:
+    source = ""
+    for part in parts:
+        if isinstance(part, tuple):
+            source += "{if us > 50}" + "".join(part[0]) + "{else}" + "".join(part[1]) + "{end}"
+        else:
+            source += str(part)
+    template = compile_template(source, {"us": Symbol("number", lambda s: s.meters[0])})
+    view = _View(us)
+    assert rendered_words(template, view) == word_count(template.render(view, view.player))
 
 
 def test_stuck_and_unfinished_games_are_counted(unreachable: Story) -> None:
