@@ -192,11 +192,11 @@ def line_chart(
         f"<title>{h(title)}</title>",
     ]
     for k in range(5):
-        v = lo + (hi - lo) * k / 4
+        tick = lo + (hi - lo) * k / 4
         out.append(
-            f'<line x1="{left}" y1="{_fmt(y(v))}" x2="{width - right}" y2="{_fmt(y(v))}" stroke="#d5dbe1" stroke-width="1"/>'
+            f'<line x1="{left}" y1="{_fmt(y(tick))}" x2="{width - right}" y2="{_fmt(y(tick))}" stroke="#d5dbe1" stroke-width="1"/>'
         )
-        out.append(f'<text x="{left - 6}" y="{_fmt(y(v) + 4)}" text-anchor="end" fill="#5b6570">{_fmt(v)}</text>')
+        out.append(f'<text x="{left - 6}" y="{_fmt(y(tick) + 4)}" text-anchor="end" fill="#5b6570">{_fmt(tick)}</text>')
     step = max(1, (n + 11) // 12)
     for i in range(0, n, step):
         label = "start" if i == 0 else str(i)

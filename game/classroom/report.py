@@ -45,10 +45,10 @@ class Game:
 
 
 # ------------------------------------------------------------------ reading
-def save_files(paths: Iterable[Path]) -> tuple[list[Path], list[dict[str, str]]]:
+def save_files(paths: Iterable[Path]) -> tuple[list[Path], list[dict[str, Any]]]:
     """The save files named or found in folders, and the paths that are neither."""
     found: list[Path] = []
-    missing: list[dict[str, str]] = []
+    missing: list[dict[str, Any]] = []
     for root in paths:
         if root.is_file():
             found.append(root)
@@ -153,11 +153,13 @@ def build_report(
         names = [""] * len(games)
         for number, i in enumerate(order, 1):
             names[i] = f"Student {number}"
-    meters = [{"id": m.id, "label": clean_line(m.label), "min": m.min, "max": m.max} for m in story.meters]
+    meters: list[dict[str, Any]] = [{"id": m.id, "label": clean_line(m.label), "min": m.min, "max": m.max} for m in story.meters]
 
     # endings: every ending of the story (zeros too), then unfinished games
     ending_counts = Counter(g.record["ending"]["id"] if g.record["ending"] else NOT_FINISHED for g in games)
-    endings = [{"id": eid, "title": clean_line(e.title), "count": ending_counts.get(eid, 0)} for eid, e in story.endings.items()]
+    endings: list[dict[str, Any]] = [
+        {"id": eid, "title": clean_line(e.title), "count": ending_counts.get(eid, 0)} for eid, e in story.endings.items()
+    ]
     if ending_counts.get(NOT_FINISHED):
         endings.append({"id": NOT_FINISHED, "title": "Not finished", "count": ending_counts[NOT_FINISHED]})
     endings.sort(key=lambda e: -e["count"])  # stable: story order among equals
@@ -354,8 +356,8 @@ def to_html(r: Mapping[str, Any]) -> str:
             b.append(f"<h3>{h(d['scene'])}</h3><p>Nobody reached this decision.</p>")
             continue
         b.append(f"<h3>{h(d['scene'])}</h3><p>Reached by {h(plural(d['reached'], 'student'))}.</p>")
-        rows = [(c["text"], c["count"]) for c in d["choices"]]
-        b.append(f"<figure>{bar_chart(rows, 'What the class chose: ' + d['scene'], d['reached'])}</figure>")
+        bars = [(c["text"], c["count"]) for c in d["choices"]]
+        b.append(f"<figure>{bar_chart(bars, 'What the class chose: ' + d['scene'], d['reached'])}</figure>")
     b.append("</section>")
 
     b.append("<section><h2>Average meter paths</h2>")
@@ -367,12 +369,12 @@ def to_html(r: Mapping[str, Any]) -> str:
         f"{legend([m['label'] for m in r['meters']])}"
         "<figcaption>Average of each meter after each decision, over the students who got that far.</figcaption></figure>"
     )
-    rows = [
+    path_rows: list[list[object]] = [
         ["start" if p["turn"] == 0 else p["turn"], p["games"], *(f"{p['average'][m['id']]:.1f}" for m in r["meters"])]
         for p in r["paths"]
         if p["average"]
     ]
-    b.append(_table(["After decision", "Students", *(m["label"] for m in r["meters"])], rows, numeric_from=0))
+    b.append(_table(["After decision", "Students", *(m["label"] for m in r["meters"])], path_rows, numeric_from=0))
     b.append("</section>")
 
     b.append('<section class="pagebreak"><h2>Rationales for discussion</h2>')
@@ -390,13 +392,13 @@ def to_html(r: Mapping[str, Any]) -> str:
     b.append("<section><h2>Students</h2>")
     head = ["Student"] + ([] if r["anonymous"] else ["File"]) + ["Ending", "Decisions", "Rationales", "Words"]
     head += [f"Final {m['label']}" for m in r["meters"]]
-    rows = []
+    roster: list[list[object]] = []
     for s in r["students"]:
         row: list[object] = [s["student"]] + ([] if r["anonymous"] else [s["file"]])
         row += [s["ending_title"] or "not finished", s["decisions"], s["rationales"], s["rationale_words"]]
         row += [s["final"][m["id"]] for m in r["meters"]]
-        rows.append(row)
-    b.append(_table(head, rows, numeric_from=2 if r["anonymous"] else 3))
+        roster.append(row)
+    b.append(_table(head, roster, numeric_from=2 if r["anonymous"] else 3))
     b.append("</section>")
 
     if r["skipped"]:

@@ -27,6 +27,7 @@ import shlex
 import socket
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -95,8 +96,8 @@ def is_loopback(host: str) -> bool:
 
 def page_template() -> str:
     """textual-serve's page without the external font and with a title."""
-    path = Path(__import__("textual_serve").__file__).parent / "templates" / "app_index.html"
-    text = re.sub(r"[ \t]*<link[^>]*fonts\.googleapis\.com[^>]*>\n?", "", path.read_text(encoding="utf-8"))
+    original = resources.files("textual_serve").joinpath("templates", "app_index.html").read_text(encoding="utf-8")
+    text = re.sub(r"[ \t]*<link[^>]*fonts\.googleapis\.com[^>]*>\n?", "", original)
     return text.replace("<head>", "<head>\n    <title>{{ application.name }}</title>", 1)
 
 
@@ -114,9 +115,9 @@ class ClassroomServer(Server):
         aiohttp_jinja2.setup(app, loader=jinja2.DictLoader({"app_index.html": page_template()}))
         return app
 
-    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         if self.sessions >= self.max_sessions:
-            return web.Response(status=503, text=FULL_MESSAGE)
+            raise web.HTTPServiceUnavailable(text=FULL_MESSAGE)
         self.sessions += 1
         try:
             return await super().handle_websocket(request)

@@ -202,7 +202,7 @@ def build_record(data: Mapping[str, Any], story: Story | None, file_name: str = 
     if data["ending"] is not None:
         eid = data["ending"]
         found = usable.endings.get(eid) if usable else None
-        if found is None:
+        if usable is None or found is None:
             look._miss(f'ending "{eid}"')
             ending = {"id": eid, "title": eid, "text": "", "debrief": "", "questions": []}
         else:
