@@ -347,16 +347,29 @@ def _ways_in(story: Story, reach: Reach, target: str) -> list[_WayIn]:
 def _threshold_reasons(story: Story, reach: Reach, ending: str) -> list[str]:
     out = []
     for i, m in enumerate(story.meters):
-        values = [s.meters[i] for states in reach.at.values() for s in states]
-        values += [v for r in reach.ending_ranges.values() for v in r[i]]
-        lo, hi = (min(values), max(values)) if values else (m.start, m.start)
+        at_nodes = [s.meters[i] for states in reach.at.values() for s in states]
+        lo, hi = (min(at_nodes), max(at_nodes)) if at_nodes else (m.start, m.start)
+        # on the way into an ending named by a choice, the thresholds are not checked
+        end_lo = min((r[i][0] for r in reach.ending_ranges.values()), default=lo)
+        end_hi = max((r[i][1] for r in reach.ending_ranges.values()), default=hi)
         for t in m.thresholds:
             if t.ending != ending:
                 continue
             if t.below is not None:
-                out.append(f"threshold {m.id} below {t.below} never crossed ({m.id} never fell below {lo})")
+                why = f"threshold {m.id} below {t.below} never crossed ({m.id} never fell below {lo} in a scene"
+                late = (
+                    f"; it reached {end_lo} only on the way into an ending, where the ending comes first"
+                    if end_lo < t.below
+                    else ""
+                )
             else:
-                out.append(f"threshold {m.id} above {t.above} never crossed ({m.id} never rose above {hi})")
+                why = f"threshold {m.id} above {t.above} never crossed ({m.id} never rose above {hi} in a scene"
+                late = (
+                    f"; it reached {end_hi} only on the way into an ending, where the ending comes first"
+                    if end_hi > t.above
+                    else ""
+                )
+            out.append(why + late + ")")
     return out
 
 
@@ -555,11 +568,15 @@ def shortest_paths(story: Story, reach: Reach, seed_limit: int = DEFAULT_SEED_LI
     return out
 
 
+def decisions(n: int) -> str:
+    return f"{n} decision" if n == 1 else f"{n} decisions"
+
+
 def plan_snippet(story_path: str, path: Path) -> str:
     """A ready-to-use testplan for ``tightrope replay`` that reaches the ending."""
     steps = [*path.choices[:-1], f"{{choice: {path.choices[-1]}, ending: {path.ending}}}"]
     lines = [
-        f"# {path.ending}: {len(path.choices)} decisions",
+        f"# {path.ending}: {decisions(len(path.choices))}",
         f"story: {story_path}  # relative to the plan file",
         f"seed: {path.seed if path.seed is not None else 0}",
         f"steps: [{', '.join(steps)}]",

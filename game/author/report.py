@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..story.model import Story
-from .explore import WALK, Analysis, plan_snippet
+from .explore import WALK, Analysis, decisions, plan_snippet
 from .playthrough import Run, histogram, quartiles, run_dict, sparkline, spread
 
 FORMAT = "tightrope-explore/1"
@@ -117,7 +117,7 @@ def as_text(story: Story, story_path: str, analysis: Analysis, runs: list[Run]) 
         chance = f", p={p.probability:.3g}" if p.probability < 1 else ""
         seed = f"seed {p.seed}" if p.seed is not None else f"NO seed in 0..{p.seed_limit - 1} reaches it with this path"
         found = ", shortest found by the sampled games" if p.found_by != WALK else ""
-        say(f"  {eid} ({len(p.choices)} decisions, {seed}{chance}{found}): {' '.join(p.choices)}")
+        say(f"  {eid} ({decisions(len(p.choices))}, {seed}{chance}{found}): {' '.join(p.choices)}")
     found = [p for p in analysis.paths.values() if p.seed is not None]
     if found:
         say("")

@@ -173,7 +173,7 @@ def test_unreachable_story_reasons(unreachable: Story) -> None:
     assert got[("event", "hush")] == "it fires only on the way into secret, and it is never reached"
     assert got[("event", "never")] == "chance `gulf - 100` was never above 0 (gulf ranged 40..43)"
     assert got[("ending", "end_orphan")].startswith("nothing leads to it")
-    assert "threshold us below 10 never crossed (us never fell below 50)" in got[("ending", "end_rupture")]
+    assert "threshold us below 10 never crossed (us never fell below 50 in a scene)" in got[("ending", "end_rupture")]
     assert "choice reveal at node secret (its node is never reached)" in got[("ending", "end_secret")]
     nowhere = {n.node: n.reason for n in a.nowhere}
     assert set(nowhere) == {"limbo", "loop_a", "loop_b"}
@@ -183,6 +183,37 @@ def test_unreachable_story_reasons(unreachable: Story) -> None:
     assert (cov["nodes"].reached, cov["nodes"].total) == (5, 6)
     assert (cov["endings"].reached, cov["endings"].total) == (1, 4)
     assert (cov["events"].reached, cov["choices"].reached, cov["outcomes"].reached) == (0, 7, 1)
+
+
+def test_a_threshold_crossed_only_into_an_ending_says_so(tmp_path: Path) -> None:
+    folder = write_story(
+        tmp_path / "late",
+        HEAD.format(start="a")
+        + """
+meters:
+  - id: calm
+    label: Calm
+    description: Test.
+    start: 50
+    thresholds: [{below: 30, ending: crisis}]
+nodes:
+  - id: a
+    title: A
+    basis: hypothetical
+    text: A.
+    choices:
+      - {id: crash, text: Crash., effects: {calm: -40}, goto: fin}
+endings:
+  - {id: fin, title: Fin, basis: hypothetical, text: F., debrief: F., questions: [Q?]}
+  - {id: crisis, title: Crisis, basis: hypothetical, text: C., debrief: C., questions: [Q?]}
+""",
+    )
+    story = load_story(folder)
+    reasons = {u.id: u.reason for u in analyse(story).unreached}
+    assert reasons["crisis"] == (
+        "the ways in never happen: threshold calm below 30 never crossed (calm never fell below 50 in a scene; "
+        "it reached 10 only on the way into an ending, where the ending comes first)"
+    )
 
 
 def test_turn_is_part_of_the_state_when_a_condition_reads_it(tmp_path: Path) -> None:
