@@ -230,7 +230,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         if result.ok:
             passed += 1
             end = f", ending {result.state.ending}" if result.state and result.state.ending else ""
-            print(f"PASS {path}{title}: {len(plan.steps)} steps, seed {plan.seed}{end}")
+            steps = f"{len(plan.steps)} step" + ("s" if len(plan.steps) != 1 else "")
+            print(f"PASS {path}{title}: {steps}, seed {plan.seed}{end}")
         else:
             failed += 1
             print(f"FAIL {path}{title}")

@@ -102,6 +102,8 @@ def build(story: Story) -> Graph:
                 )
     for e in story.events:
         lines = [e.id, short(e.title), f"chance {short(clean_line(e.chance.source), 30)}%"]
+        if e.effects:
+            lines.append(", ".join(f"{story.meters[i].id} {d:+d}" for i, d in e.effects))
         if e.cond is not None:
             lines.append(f"if {short(e.cond.source)}")
         if not e.before:
