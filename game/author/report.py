@@ -87,7 +87,7 @@ def as_text(story: Story, story_path: str, analysis: Analysis, runs: list[Run]) 
             "coverage is a lower bound and items listed as never reached may still be reachable (raise --max-states)."
         )
     else:
-        say(f"Exhaustive walk: {reach.states:,} distinct states, all explored (bound {reach.max_states:,}).")
+        say(f"Exhaustive walk: {_plural(reach.states, 'distinct states')}, all explored (bound {reach.max_states:,}).")
     if reach.sampled:
         say(
             f"Past the bound, {reach.sampled:,} sampled games (seeds 0..{reach.sampled - 1}, the bots in turn) "

@@ -148,7 +148,9 @@ def test_dot_marks_kinds_distinctly(starter: Story) -> None:
     text = render(starter, "dot")
     assert re.search(r"n_the_cable \[shape=box, [^\n]*peripheries=2", text)  # the start
     assert re.search(r"e_contingent \[shape=doubleoctagon", text)
-    assert re.search(r'v_photo \[shape=hexagon[^\n]*label="photo\\nA photograph\\nchance 20 \+ us - 50%\\ndomestic -6\\nif us > 55"', text)
+    assert re.search(
+        r'v_photo \[shape=hexagon[^\n]*label="photo\\nA photograph\\nchance 20 \+ us - 50%\\ndomestic -6\\nif us > 55"', text
+    )
     assert re.search(r'n_decision -> e_contingent \[style=dashed, label="deploy\\nif us >= 50', text)
     assert 'tooltip="deploy: Send a medical and engineering contingent. (if us >= 50 and not revisions_tabled' in text
     assert re.search(r'n_the_cable -> (r\d+) \[label="revise"', text)
