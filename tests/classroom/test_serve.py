@@ -210,6 +210,7 @@ def test_tightrope_serve_starts_the_game(tmp_path: Path) -> None:
         assert "textual.js" in page and f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in page
         status, _ = fetch(f"http://127.0.0.1:{port}/static/js/textual.js")
         assert status == 200
-        text = asyncio.run(session_text(port, "Tightrope", timeout=60))
+        # the starter story's title: the game runs, and with the story the server was given
+        text = asyncio.run(session_text(port, "a first scene", timeout=60))
         assert "Tightrope" in text
     assert saves.is_dir()
