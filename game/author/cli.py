@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from ..cli import UsageError, command, story_path, subcommand
 from ..engine import GameState
 from ..story import Story, StoryError, load_story
 from ..story.text import clean_line
-from .explore import DEFAULT_MAX_STATES, DEFAULT_SAMPLES, DEFAULT_SEED_LIMIT, analyse
+from .explore import DEFAULT_MAX_STATES, DEFAULT_SAMPLES, DEFAULT_SEED_LIMIT, analyse, states_from_start
 from .playthrough import DEFAULT_MAX_TURNS, bot_names, run_bot
 
 SHOWN_PROBLEMS = 10
@@ -43,24 +44,23 @@ def load_or_report(value: str | None, tool: str) -> tuple[Story, str]:
         raise _NotLoaded from None
 
 
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 1, not {n}")
-    return n
+def _at_least(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``low``."""
+
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, not {value!r}") from None
+        if n < low:
+            raise argparse.ArgumentTypeError(f"expected a number of at least {low}, not {n}")
+        return n
+
+    return parse
 
 
-def _count(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {value!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 0, not {n}")
-    return n
+_positive = _at_least(1)
+_count = _at_least(0)
 
 
 # ----------------------------------------------------------------- explore
@@ -194,12 +194,7 @@ def _plan_files(values: list[str]) -> list[Path]:
 
 
 def _print_steps(path: Path, story: Story, state: GameState) -> None:
-    chain = []
-    s: GameState | None = state
-    while s is not None and s.step is not None:
-        chain.append(s)
-        s = s.prev
-    for n, s in enumerate(reversed(chain), 1):
+    for n, s in enumerate(states_from_start(state)[1:], 1):
         step = s.step
         assert step is not None
         outcome = f" [{step.outcome}]" if step.outcome else ""

@@ -186,14 +186,20 @@ def sample(story: Story, reach: Reach, games: int, max_turns: int = SAMPLE_MAX_T
     reach.sampled += games
 
 
-def path_probability(story: Story, state: GameState) -> float:
-    """The chance that playing this state's choices from the start ends in this state."""
+def states_from_start(state: GameState) -> list[GameState]:
+    """The states of a game, from the start to ``state``."""
     chain: list[GameState] = []
     s: GameState | None = state
     while s is not None:
         chain.append(s)
         s = s.prev
     chain.reverse()
+    return chain
+
+
+def path_probability(story: Story, state: GameState) -> float:
+    """The chance that playing this state's choices from the start ends in this state."""
+    chain = states_from_start(state)
     p = 1.0
     for before, after in zip(chain, chain[1:]):
         assert after.step is not None
@@ -363,6 +369,7 @@ def _threshold_reasons(story: Story, reach: Reach, ending: str) -> list[str]:
                     else ""
                 )
             else:
+                assert t.above is not None
                 why = f"threshold {m.id} above {t.above} never crossed ({m.id} never rose above {hi} in a scene"
                 late = (
                     f"; it reached {end_hi} only on the way into an ending, where the ending comes first"

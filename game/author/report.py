@@ -116,15 +116,15 @@ def as_text(story: Story, story_path: str, analysis: Analysis, runs: list[Run]) 
             continue
         chance = f", p={p.probability:.3g}" if p.probability < 1 else ""
         seed = f"seed {p.seed}" if p.seed is not None else f"NO seed in 0..{p.seed_limit - 1} reaches it with this path"
-        found = ", shortest found by the sampled games" if p.found_by != WALK else ""
-        say(f"  {eid} ({decisions(len(p.choices))}, {seed}{chance}{found}): {' '.join(p.choices)}")
-    found = [p for p in analysis.paths.values() if p.seed is not None]
-    if found:
+        sampled = ", shortest found by the sampled games" if p.found_by != WALK else ""
+        say(f"  {eid} ({decisions(len(p.choices))}, {seed}{chance}{sampled}): {' '.join(p.choices)}")
+    replayable = [path for path in analysis.paths.values() if path.seed is not None]
+    if replayable:
         say("")
         say("Testplan snippets (save one as a .yaml file and run tightrope replay FILE):")
-        for p in found:
+        for path in replayable:
             say("")
-            for line in plan_snippet(story_path, p).splitlines():
+            for line in plan_snippet(story_path, path).splitlines():
                 say(f"  {line}")
     for run in runs:
         say("")
