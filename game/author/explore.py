@@ -27,6 +27,7 @@ from ..engine import EngineError, GameState, branches, choose, history, new_game
 from ..story.conditions import names
 from ..story.loader import reads_of
 from ..story.model import Choice, Event, Story
+from ..story.text import clean_line
 
 DEFAULT_MAX_STATES = 200_000
 DEFAULT_SEED_LIMIT = 1000
@@ -312,7 +313,7 @@ class Nowhere:
 
 def _cond_reason(story: Story, expr: Any, states: Sequence[GameState], where: str, what: str = "condition") -> str:
     detail = describe_names(story, states, names(expr.tree))
-    return f"{what} `{expr.source}` never held" + (f" ({detail} {where})" if detail else f" {where}")
+    return f"{what} `{clean_line(expr.source)}` never held" + (f" ({detail} {where})" if detail else f" {where}")
 
 
 @dataclass
@@ -418,7 +419,7 @@ def _event_reason(story: Story, reach: Reach, event: Event) -> str:
         held = states
     if not any(event.chance(s) > 0 for s in held):
         detail = describe_names(story, held, names(event.chance.tree))
-        return f"chance `{event.chance.source}` was never above 0" + (f" ({detail})" if detail else "")
+        return f"chance `{clean_line(event.chance.source)}` was never above 0" + (f" ({detail})" if detail else "")
     if not reach.complete:
         return "it could fire in some states found, but the walk stopped at the state bound before trying it"
     return "it was eligible, but an event listed before it always fired first (events are tried in order)"
@@ -461,7 +462,9 @@ def _outcome_reasons(story: Story, reach: Reach, nid: str, c: Choice, states: li
             reason = "its weight was above 0 in some states found, but the walk stopped at the state bound before drawing it"
         else:
             detail = describe_names(story, where, names(o.weight.tree))
-            reason = f"weight `{o.weight.source}` was never above 0" + (f" ({detail} at {nid})" if detail else f" at {nid}")
+            reason = f"weight `{clean_line(o.weight.source)}` was never above 0" + (
+                f" ({detail} at {nid})" if detail else f" at {nid}"
+            )
         out.append(Unreached("outcome", o.id, nid, c.id, reason))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..story.model import Story
+from ..story.text import clean_line
 from .explore import WALK, Analysis, decisions, plan_snippet
 from .playthrough import Run, histogram, quartiles, run_dict, sparkline, spread
 
@@ -78,7 +79,7 @@ def as_text(story: Story, story_path: str, analysis: Analysis, runs: list[Run]) 
     say = out.append
     stats = story.stats()
     counts = ", ".join(_plural(stats[k], k) for k in ("nodes", "choices", "events", "endings"))
-    say(f"{story.meta.title} ({story.id} {story.version}, {story_path}): {counts}")
+    say(f"{clean_line(story.meta.title)} ({story.id} {clean_line(story.version)}, {story_path}): {counts}")
     reach = analysis.reach
     say("")
     if reach.bound_hit:

@@ -216,6 +216,31 @@ endings:
     )
 
 
+def test_story_text_in_the_report_is_cleaned(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = write_story(
+        tmp_path / "ansi",
+        HEAD.replace("title: Tiny", 'title: "Tiny\\e[2J\\e]0;pwned\\a"').format(start="a")
+        + """
+meters:
+  - {id: us, label: US, description: Test., start: 50}
+nodes:
+  - id: a
+    title: A
+    basis: hypothetical
+    text: A.
+    choices:
+      - {id: go, text: Go., goto: fin}
+      - {id: never, text: Never., if: "\\"\\e[31m\\" == \\"x\\"", goto: fin}
+endings:
+  - {id: fin, title: Fin, basis: hypothetical, text: F., debrief: F., questions: [Q?]}
+""",
+    )
+    r = cli("explore", folder, "--runs", "5")
+    assert r.code == 0, r.err
+    assert 'choice never at node a: condition `"" == "x"` never held at a' in r.out  # the escape sequence is gone
+    assert "\x1b" not in r.out and "\x07" not in r.out and r.out.startswith("Tiny")
+
+
 def test_turn_is_part_of_the_state_when_a_condition_reads_it(tmp_path: Path) -> None:
     folder = write_story(
         tmp_path / "turny",
