@@ -29,6 +29,7 @@ from ..engine import GameState, choose, new_game
 from ..engine.core import outcome_weights
 from ..story.model import Choice, Story
 from ..story.text import (
+    Cond,
     Template,
     _render,  # the renderer's own walk, so the pieces are exactly what render() joins
     word_count,
@@ -95,42 +96,56 @@ def make_bot(story: Story, name: str) -> Bot:
 
 
 class Words:
-    """Word counts of what a player reads, cached per text."""
+    """Word counts of what a player reads: fixed texts counted once, rendered pieces cached."""
 
     def __init__(self, story: Story) -> None:
         self.story = story
-        self._cache: dict[str, int] = {}
+        self._fixed: dict[str, int] = {}  # the literal pieces of every text of the story
+        self._cache: dict[str, int] = {}  # pieces met while playing (meter values, names), bounded
         # per node: (fixed words, dynamic text or None, conditional advisors, choices)
         self.nodes: dict[
             str, tuple[int, Template | None, tuple[tuple[Any, int], ...], tuple[tuple[Choice, Any, int, bool], ...]]
         ] = {}
         for nid, node in story.nodes.items():
-            fixed = self.count(node.title)
+            fixed = word_count(node.title)
             text: Template | None = None
             if _static(node.text):
-                fixed += self.count(node.text.render(None))
+                fixed += word_count(node.text.render(None))
             else:
                 text = node.text
             advisors = []
             for a in node.advisors:
                 if a.cond is None:
-                    fixed += self.count(a.says)
+                    fixed += word_count(a.says)
                 else:
-                    advisors.append((a.cond, self.count(a.says)))
-            choices = tuple((c, c.cond, self.count(c.text), c.cond is None or c.locked is not None) for c in node.choices)
+                    advisors.append((a.cond, word_count(a.says)))
+            choices = tuple((c, c.cond, word_count(c.text), c.cond is None or c.locked is not None) for c in node.choices)
             self.nodes[nid] = (fixed, text, tuple(advisors), choices)
         self.outcomes = {
-            (nid, c.id, o.id): self.count(o.text) for nid, n in story.nodes.items() for c in n.choices for o in c.outcomes
+            (nid, c.id, o.id): word_count(o.text) for nid, n in story.nodes.items() for c in n.choices for o in c.outcomes
         }
-        self.events = {e.id: (self.count(e.title), e.text) for e in story.events}
-        self.endings = {eid: (self.count(e.title), e.text) for eid, e in story.endings.items()}
+        self.events = {e.id: (word_count(e.title), e.text) for e in story.events}
+        self.endings = {eid: (word_count(e.title), e.text) for eid, e in story.endings.items()}
+        templates = [n.text for n in story.nodes.values()] + [e.text for e in story.events]
+        for t in templates + [e.text for e in story.endings.values()]:
+            self._learn(t.parts)
+
+    def _learn(self, parts: tuple[Any, ...]) -> None:
+        for part in parts:
+            if isinstance(part, str):
+                self._fixed[part] = word_count(part)
+            elif isinstance(part, Cond):
+                self._learn(part.then)
+                self._learn(part.otherwise)
 
     def count(self, text: str) -> int:
-        got = self._cache.get(text)
+        got = self._fixed.get(text)
         if got is None:
-            if len(self._cache) > 50_000:
-                self._cache.clear()
-            got = self._cache[text] = word_count(text)
+            got = self._cache.get(text)
+            if got is None:
+                if len(self._cache) > 50_000:
+                    self._cache.clear()
+                got = self._cache[text] = word_count(text)
         return got
 
     def render(self, template: Template, state: GameState) -> int:
