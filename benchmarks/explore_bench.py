@@ -58,7 +58,9 @@ def bench(name: str, story: Story, games: int, states: int) -> list[str]:
     out = [f"{name}: {len(story.nodes):,} nodes, {sum(len(n.choices) for n in story.nodes.values()):,} choices"]
     rate, per_game = decisions_per_second(story, "random", games)
     mark = "meets" if rate >= TARGET else "BELOW"
-    out.append(f"  random bot: {rate:,.0f} decisions/s ({games:,} games of {per_game:.1f} decisions; {mark} the {TARGET:,}/s target)")
+    out.append(
+        f"  random bot: {rate:,.0f} decisions/s ({games:,} games of {per_game:.1f} decisions; {mark} the {TARGET:,}/s target)"
+    )
     favour = f"favour-{story.meters[0].id}"
     rate, _ = decisions_per_second(story, favour, games)
     out.append(f"  {favour} bot: {rate:,.0f} decisions/s")

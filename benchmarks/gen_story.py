@@ -58,14 +58,14 @@ def _node(rng: random.Random, index: int, layer: int, layers: list[list[int]]) -
     here = layers[layer]
     nxt = layers[layer + 1] if not last else []
     position = here.index(index)
-    # choices 0..need-1 lead to next-layer positions p, p + len(here), ...: every node gets a way in
-    covered = [nxt[q] for q in range(position, len(nxt), len(here))] if not last else []
+    # choices 0..need-1 lead to the next layer's positions p, p + len(here), ... (or, from the
+    # last layer, to those endings): every node and every ending gets a way in
+    after = ENDINGS if last else [f"n{n}" for n in nxt]
+    covered = [after[q] for q in range(position, len(after), len(here))]
     need = max(1, len(covered))
 
     def target(k: int) -> str:
-        if last:
-            return ENDINGS[(index + k) % len(ENDINGS)] if k == 0 else rng.choice(ENDINGS)
-        return f"n{covered[k]}" if k < len(covered) else f"n{rng.choice(nxt)}"
+        return covered[k] if k < len(covered) else rng.choice(after)
 
     choices: list[dict[str, Any]] = []
     for k in range(max(need, rng.randint(2, 4))):
@@ -114,7 +114,8 @@ def _events(rng: random.Random, node_ids: list[str]) -> list[dict[str, Any]]:
             "basis": "hypothetical",
             "text": _sentence(rng, 15) + " Calm is {calm}.",
             "chance": rng.choice([5, 10, "risk - 20", 15]),
-            "effects": _effects(rng, 2),
+            "effects": {METERS[i]: rng.choice([-8, -5, 5, 8]), **_effects(rng, 1)},
+            "set": {FLAGS[i]: True, **({FLAGS[5]: True} if i == 4 else {})},
         }
         if i % 2 == 0:
             e["if"] = f"{rng.choice(METERS)} < {rng.randint(40, 70)}"
@@ -177,7 +178,7 @@ def generate(folder: Path, nodes: int, seed: int = 0) -> Path:
                 "id": e,
                 "title": f"Ending {k}",
                 "basis": "hypothetical",
-                "text": _sentence(rng, 12) + " Final trust {trust}.",
+                "text": _sentence(rng, 12) + f" Final trust {{trust}}. {{if {FLAGS[k]}}}{_sentence(rng, 4)}{{end}}",
                 "debrief": _sentence(rng, 10),
                 "questions": ["What happened?", "Why?"],
             }
