@@ -177,10 +177,13 @@ def focus(story: Story, g: Graph, ref: str) -> Graph:
     keep_refs = _closure(ref, fwd) | _closure(ref, back)
     keep = {n.gid for n in g.nodes.values() if n.ref in keep_refs}
     # random draws: kept when their scene and one of their outcomes are
+    outcomes: dict[str, list[str]] = {}
     for e in g.edges:
-        if e.src in keep and g.nodes[e.dst].kind == "random":
-            if any(o.src == e.dst and o.dst in keep for o in g.edges):
-                keep.add(e.dst)
+        if e.kind == "outcome":
+            outcomes.setdefault(e.src, []).append(e.dst)
+    for e in g.edges:
+        if e.src in keep and g.nodes[e.dst].kind == "random" and any(d in keep for d in outcomes.get(e.dst, ())):
+            keep.add(e.dst)
     if any(e.src == NOTE and e.dst in keep for e in g.edges):
         keep.add(NOTE)
     out = Graph(g.title + f" (focus: {ref})")
