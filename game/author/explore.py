@@ -13,6 +13,11 @@ From the walk it derives
 * the shortest choice path to each ending, with a seed for which
   :func:`game.engine.replay` of that path reaches it (:func:`shortest_paths`).
 
+A story with many meters and flags can have more states than the bound
+(``max_states``) allows; the walk then says so, and :func:`sample` plays
+seeded games with the bots to extend what it found (what they reach is
+reachable; what they miss may not be unreachable).
+
 Everything here is pure analysis over the engine; nothing prints.
 """
 
@@ -25,7 +30,6 @@ from typing import Any
 
 from ..engine import EngineError, GameState, branches, choose, history, new_game, replay
 from ..story.conditions import names
-from ..story.loader import reads_of
 from ..story.model import Choice, Event, Story
 from ..story.text import clean_line
 
@@ -97,8 +101,18 @@ class Reach:
             _widen(self.ending_ranges, child.ending, child.meters)
 
 
+def _play_reads_turn(story: Story) -> bool:
+    """Whether what can happen depends on ``turn`` (text that shows it does not count)."""
+    exprs: list[Any] = [e.cond for e in story.events if e.cond] + [e.chance for e in story.events]
+    for node in story.nodes.values():
+        for c in node.choices:
+            exprs += [c.cond] if c.cond else []
+            exprs += [o.weight for o in c.outcomes]
+    return any("turn" in names(x.tree) for x in exprs)
+
+
 def _new_reach(story: Story, max_states: int) -> Reach:
-    r = Reach(max_states, "turn" in reads_of(story))
+    r = Reach(max_states, _play_reads_turn(story))
     r.at = {nid: [] for nid in story.nodes}
     r.edges = {nid: set() for nid in story.nodes}
     return r

@@ -265,6 +265,11 @@ endings:
     assert a.reach.ended.get("fin")
     assert a.paths["fin"].choices == ("again", "again", "again", "leave")
     assert a.reach.bound_hit  # turn grows without end, so the walk stops at the bound
+    # text that shows the turn does not change what can happen: the loop is one state
+    text = (folder / "story.yaml").read_text().replace("if: turn >= 3, ", "").replace("text: Again.", "text: Turn {turn}.")
+    (folder / "story.yaml").write_text(text)
+    b = analyse(load_story(folder), max_states=20)
+    assert not b.reach.bound_hit and b.reach.states == 1 and b.paths["fin"].choices == ("leave",)
 
 
 def test_bound_is_reported(cli, starter_path: Path) -> None:  # type: ignore[no-untyped-def]
