@@ -1,0 +1,227 @@
+"""Modal dialogs that return a value with ``dismiss`` (new game, confirm,
+player name), the interlude between scenes, and the list of problems."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label
+
+from ..story.text import clean_line
+from .session import NewGame
+from .text import Text, plain, reflow
+
+MAX_NAME = 60
+
+
+def button_row(*buttons: Button) -> Horizontal:
+    return Horizontal(*buttons, classes="buttons")
+
+
+class NewGameDialog(ModalScreen[NewGame | None]):
+    """Player name, optional seed, effect hints on or off, classroom mode on or off."""
+
+    AUTO_FOCUS = "#name"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self,
+        name: str = "",
+        seed: int | None = None,
+        show_effects: bool = True,
+        classroom: bool = False,
+        name_required: bool = False,
+    ) -> None:
+        super().__init__()
+        self.player = name
+        self.seed = seed
+        self.show_effects = show_effects
+        self.classroom = classroom
+        self.name_required = name_required
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="new-game"):
+            yield Text("New game", classes="dialog-title")
+            with Horizontal(classes="field"):
+                yield Label("Your name", classes="field-label")
+                yield Input(
+                    self.player,
+                    placeholder="required" if self.name_required else "optional",
+                    id="name",
+                    max_length=MAX_NAME,
+                    compact=True,
+                )
+            with Horizontal(classes="field"):
+                yield Label("Seed", classes="field-label")
+                yield Input(
+                    "" if self.seed is None else str(self.seed),
+                    placeholder="blank for a random game",
+                    id="seed",
+                    type="integer",
+                    max_length=19,
+                    compact=True,
+                )
+            yield Checkbox("Show effects on choices", self.show_effects, id="effects", compact=True)
+            yield Checkbox("Classroom mode: a rationale at each key decision", self.classroom, id="classroom", compact=True)
+            yield Text(id="error", classes="error")
+            yield button_row(Button("Start", variant="primary", id="start"), Button("Cancel", id="cancel"))
+
+    def _fail(self, message: str, focus: str) -> None:
+        self.query_one("#error", Text).set(message)
+        self.query_one(focus).focus()
+
+    def _result(self) -> NewGame | None:
+        name = clean_line(self.query_one("#name", Input).value)[:MAX_NAME]
+        raw_seed = self.query_one("#seed", Input).value.strip()
+        classroom = self.query_one("#classroom", Checkbox).value
+        seed: int | None = None
+        if raw_seed:
+            try:
+                seed = int(raw_seed)
+            except ValueError:
+                seed = -1
+            if not 0 <= seed < 2**63:
+                self._fail("The seed must be a whole number from 0 (or blank).", "#seed")
+                return None
+        if not name and (self.name_required or classroom):
+            self._fail(
+                "Please enter your name" + (" (classroom mode records it)." if classroom else " (your saves are kept under it)."),
+                "#name",
+            )
+            return None
+        return NewGame(name, seed, self.query_one("#effects", Checkbox).value, classroom)
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#start")
+    def submit(self) -> None:
+        result = self._result()
+        if result is not None:
+            self.dismiss(result)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str, yes: str = "Yes", no: str = "No", detail: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+        self.no = no
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="confirm"):
+            yield Text(self.question, classes="dialog-title")
+            if self.detail:
+                yield Text(self.detail, classes="detail")
+            yield button_row(Button(f"{self.yes} (y)", variant="primary", id="yes"), Button(f"{self.no} (n)", id="no"))
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class NameDialog(ModalScreen[str | None]):
+    """Ask for the player's name (per-player saves)."""
+
+    AUTO_FOCUS = "#name"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, prompt: str) -> None:
+        super().__init__()
+        self.prompt = prompt
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="ask-name"):
+            yield Text(self.prompt, classes="dialog-title")
+            with Horizontal(classes="field"):
+                yield Label("Your name", classes="field-label")
+                yield Input(id="name", max_length=MAX_NAME, compact=True)
+            yield button_row(Button("OK", variant="primary", id="ok"), Button("Cancel", id="cancel"))
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def submit(self) -> None:
+        name = clean_line(self.query_one("#name", Input).value)
+        if name:
+            self.dismiss(name)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class InfoScreen(ModalScreen[None]):
+    """A modal that only shows something: its buttons and its close keys dismiss it."""
+
+    @on(Button.Pressed)
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class InterludeScreen(InfoScreen):
+    """An event between two scenes (and the random outcome that led to it)."""
+
+    AUTO_FOCUS = "#interlude-body"
+    BINDINGS = [
+        Binding("enter,space,escape", "close", "Continue"),
+        *[Binding(str(n), "close", show=False) for n in range(10)],
+    ]
+
+    def __init__(self, blocks: Sequence[tuple[str, str, str]], changes: str = "") -> None:
+        """``blocks`` are (heading, label, text) for the outcome and each event."""
+        super().__init__()
+        self.blocks = list(blocks)
+        self.changes = changes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="interlude"):
+            yield Text("Meanwhile", classes="dialog-title")
+            with VerticalScroll(id="interlude-body"):
+                for heading, label, text in self.blocks:
+                    yield Text(plain(heading, "bold"), classes="interlude-heading")
+                    if label:
+                        yield Text(label, classes="basis")
+                    yield Text(reflow(text), classes="interlude-text")
+                if self.changes:
+                    yield Text("Changes: " + self.changes, classes="hint")
+            yield button_row(Button("Continue (Enter)", variant="primary", id="continue"))
+
+
+class ProblemsDialog(InfoScreen):
+    """A list of problems, one per line (a story that failed to reload)."""
+
+    AUTO_FOCUS = "#problem-list"
+    BINDINGS = [Binding("escape,enter,q", "close", "Close")]
+
+    def __init__(self, title: str, lines: Sequence[str]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.lines = list(lines)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="problems"):
+            yield Text(self.title_text, classes="dialog-title error")
+            with VerticalScroll(id="problem-list"):
+                yield Text("\n".join(clean_line(line) for line in self.lines), id="problem-lines")
+            yield button_row(Button("Close (Enter)", variant="primary", id="close"))

@@ -1,0 +1,13 @@
+"""Messages the app sends to its screens."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class StoryReloaded(Message):
+    """The story was reloaded from disk; the screen should redraw from the session."""
+
+
+class GameChanged(Message):
+    """The session's game state changed outside the screen (undo, load, jump)."""

@@ -1,0 +1,232 @@
+"""The game screen and the ending screen."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Button, Footer, OptionList
+
+from ..engine import Option as ChoiceOption
+from ..present import scene_heading
+from ..story.text import clean_line
+from .messages import GameChanged
+from .session import basis_label
+from .text import Text, plain, reflow
+from .title import COMMON, MainScreen
+from .widgets import ChoiceList, MeterChart, MetersPanel, SceneView, Timeline, decision_review
+
+
+# ------------------------------------------------------------------ game
+class GameScreen(MainScreen):
+    """A scene with its choices, the meters, the advisors and the decisions so far."""
+
+    PLAY_SCREEN = True
+    BINDINGS = [
+        *[Binding(str(n), f"choose({n})", f"Choice {n}", show=False) for n in range(1, 10)],
+        Binding("u,ctrl+z", "app.undo", "Undo"),
+        Binding("s", "app.save", "Save"),
+        Binding("l", "app.load", "Load"),
+        Binding("a", "toggle_advisors", "Advisors"),
+        *COMMON,
+        Binding("q", "back", "Back"),
+        Binding("pageup", "scroll_scene(-1)", "Scroll the scene up", show=False),
+        Binding("pagedown", "scroll_scene(1)", "Scroll the scene down", show=False),
+    ]
+    AUTO_FOCUS = "#choices"
+
+    show_advisors: reactive[bool] = reactive(True)
+
+    def compose(self) -> ComposeResult:
+        yield self.topbar(self.player_info())
+        with Horizontal(id="main"):
+            with Vertical(id="story-col"):
+                yield SceneView(id="scene")
+                yield ChoiceList(id="choices")
+            with Vertical(id="side"):
+                yield MetersPanel(self.session.story, self.session.state, id="meters")
+                yield Timeline(id="timeline")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_advisors = self.tapp.show_advisors
+        self.redraw(fresh=False)
+
+    def after_recompose(self) -> None:
+        self.redraw(fresh=False)
+        self.query_one("#choices").focus()
+
+    def on_game_changed(self, message: GameChanged) -> None:
+        self.redraw(fresh=False)
+
+    def watch_show_advisors(self, show: bool) -> None:
+        self.query_one("#advisors").display = show and bool(self._advisors())
+
+    def action_toggle_advisors(self) -> None:
+        self.show_advisors = not self.show_advisors
+        self.tapp.show_advisors = self.show_advisors
+        self.notify("Advisors shown." if self.show_advisors else "Advisors hidden (press a to show them).", timeout=2)
+
+    def _advisors(self) -> list[tuple[str, str]]:
+        s = self.session
+        if s.state is None:
+            return []
+        return [(clean_line(a.role), clean_line(a.says)) for a in s.node.advisors if a.cond is None or a.cond(s.state)]
+
+    def redraw(self, fresh: bool) -> None:
+        """Show the session's state; ``fresh`` after a decision (meter changes shown)."""
+        s = self.session
+        state = s.state
+        if state is None or state.ending is not None:
+            return
+        node = s.node
+        self.query_one("#topbar-info", Text).set(self.player_info())
+        happened = self.query_one("#happened", Text)
+        step = state.step
+        if step is not None:
+            decisions = s.decisions()
+            last = decisions[-1] if decisions else None
+            parts: list[str | tuple[str, str]] = [("Last decision: ", "dim"), (last.choice if last else step.choice, "bold")]
+            if last and last.outcome:
+                parts.append("\n" + " ".join(last.outcome.split()))
+            for title in last.events if last else ():
+                parts.append(("\nInterlude: ", "dim"))
+                parts.append(title)
+            if step.changes:
+                parts.append(("\nChanges: ", "dim"))
+                for k, (mid, delta) in enumerate(step.changes):
+                    label = s.story.meter(mid).label if mid in s.story.meter_index else mid
+                    parts.append(", " if k else "")
+                    parts.append(clean_line(label) + " ")
+                    parts.append(
+                        (f"{'+' if delta > 0 else ''}{delta}", "bold $text-success" if delta > 0 else "bold $text-error")
+                    )
+            happened.set(Content.assemble(*parts))
+        happened.display = step is not None
+        self.query_one("#scene-title", Text).set(plain(clean_line(node.title), "bold"))
+        meta = scene_heading(node) + (" · Key decision" if node.key else "")
+        self.query_one("#scene-meta", Text).set(meta)
+        warns = self.tapp.warnings()
+        box = self.query_one("#warnings", Text)
+        box.set(Content.assemble(*[("! " + w + ("\n" if i < len(warns) - 1 else ""), "") for i, w in enumerate(warns)]))
+        box.display = bool(warns)
+        self.query_one("#scene-text", Text).set(reflow(node.text.render(state, state.player)))
+        advisors = self._advisors()
+        parts = []
+        for i, (role, says) in enumerate(advisors):
+            parts.append(("\n\n" if i else "") + role + ": ")
+            parts.append(says)
+        self.query_one("#advisor-list", Text).set(Content.assemble(*[(p, "") if isinstance(p, str) else p for p in parts]))
+        self.query_one("#advisors").display = self.show_advisors and bool(advisors)
+        choices = self.query_one("#choices", ChoiceList)
+        choices.show(s.story, s.options(), s.show_effects)
+        choices.border_title = "Choices" + (" · Key decision" if node.key else "")
+        self.query_one("#meters", MetersPanel).show(state, step.changes if (fresh and step) else ())
+        self.query_one("#timeline", Timeline).show(s.decisions())
+        self.query_one("#scene", SceneView).scroll_home(animate=False)
+
+    def action_choose(self, n: int) -> None:
+        choices = self.query_one("#choices", ChoiceList).choices
+        if not 1 <= n <= len(choices):
+            self.notify(f"There are {len(choices)} choices here: press 1 to {len(choices)}.", severity="warning", timeout=3)
+            return
+        self.take(choices[n - 1])
+
+    @on(OptionList.OptionSelected, "#choices")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        choices = self.query_one("#choices", ChoiceList).choices
+        if 0 <= event.option_index < len(choices):
+            self.take(choices[event.option_index])
+
+    def take(self, opt: ChoiceOption) -> None:
+        if not opt.enabled:
+            self.notify(
+                "Unavailable: " + clean_line(opt.reason or "not possible now"), severity="warning", markup=False, timeout=4
+            )
+            return
+        self.tapp.decide(opt.choice.id, opt.choice.text)
+
+    def action_back(self) -> None:
+        self.tapp.leave_game()
+
+    def action_scroll_scene(self, direction: int) -> None:
+        scene = self.query_one("#scene", SceneView)
+        if direction < 0:
+            scene.scroll_page_up(animate=False)
+        else:
+            scene.scroll_page_down(animate=False)
+
+
+# ------------------------------------------------------------------ ending
+class EndingScreen(MainScreen):
+    """The ending, the debrief, discussion questions, a chart and a review of every decision."""
+
+    PLAY_SCREEN = True
+    BINDINGS = [
+        Binding("n", "app.new_game", "New game"),
+        Binding("u,ctrl+z", "app.undo", "Undo"),
+        Binding("s", "app.save", "Save", show=False),
+        Binding("l", "app.load", "Load", show=False),
+        Binding("e", "app.export", "Export"),
+        Binding("d", "jump('debrief')", "Debrief", show=False),
+        Binding("m", "jump('chart')", "Chart", show=False),
+        Binding("v", "jump('review')", "Decisions", show=False),
+        *COMMON,
+        Binding("q", "app.title", "Title"),
+    ]
+    AUTO_FOCUS = "#ending-body"
+
+    def compose(self) -> ComposeResult:
+        s = self.session
+        state = s.state
+        ending = s.ending
+        assert state is not None and ending is not None
+        yield self.topbar(self.player_info())
+        yield Horizontal(
+            Button("Ending", id="to-ending", compact=True),
+            Button("Debrief (d)", id="to-debrief", compact=True),
+            Button("Chart (m)", id="to-chart", compact=True),
+            Button("Decisions (v)", id="to-review", compact=True),
+            id="ending-nav",
+        )
+        with VerticalScroll(id="ending-body"):
+            yield Text(plain("Ending: " + clean_line(ending.title), "bold"), id="ending-title")
+            yield Text(basis_label(ending.basis), classes="basis")
+            yield Text(reflow(ending.text.render(state, state.player)), classes="para", id="ending-text")
+            finals: list[str | tuple[str, str]] = []
+            for i, m in enumerate(s.story.meters):
+                finals.append(("  ·  " if i else "", "dim"))
+                finals.append(clean_line(m.label) + " ")
+                finals.append((str(state.meters[i]), "bold"))
+            yield Text(Content.assemble(*finals), id="final-meters")
+            yield Text("Debrief", classes="section", id="debrief")
+            yield Text(reflow(ending.debrief), classes="para", id="debrief-text")
+            if ending.questions:
+                yield Text("Discussion questions", classes="section")
+                yield Text(
+                    "\n".join(f"{n}. {clean_line(q)}" for n, q in enumerate(ending.questions, 1)),
+                    classes="para",
+                    id="questions",
+                )
+            yield Text("The meters over the game", classes="section", id="chart")
+            yield MeterChart(s.series(), id="meter-chart")
+            yield Text("Your decisions", classes="section", id="review")
+            yield Text(decision_review(s.decisions()), classes="para", id="review-text")
+            if s.classroom:
+                yield Text("Press e to export your decision record for your teacher.", classes="hint")
+        yield Footer()
+
+    def action_jump(self, section: str) -> None:
+        target = self.query_one(f"#{section}")
+        self.query_one("#ending-body", VerticalScroll).scroll_to_widget(target, animate=False, top=True)
+
+    @on(Button.Pressed, "#ending-nav Button")
+    def nav(self, event: Button.Pressed) -> None:
+        section = (event.button.id or "").removeprefix("to-")
+        if section == "ending":
+            self.query_one("#ending-body", VerticalScroll).scroll_home(animate=False)
+        else:
+            self.action_jump(section)
