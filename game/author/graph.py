@@ -21,6 +21,7 @@ a prefix per kind so that no id can clash with a keyword.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..story.diagnostics import did_you_mean
@@ -126,37 +127,44 @@ def build(story: Story) -> Graph:
 
 
 def flow(story: Story) -> dict[str, set[str]]:
-    """Which story ids can lead directly to which (for --focus)."""
-    out: dict[str, set[str]] = {i: set() for i in [*story.nodes, *story.endings, *(e.id for e in story.events)]}
+    """Which story ids can lead directly to which (for --focus).
+
+    An event fires on the way from one scene into another, so it gets one
+    flow node per scene it can fire before (``EVENT@NODE``): it follows the
+    scenes that lead there and leads on into that scene, or to its ``goto``.
+    A threshold ending follows every choice and event that can push its
+    meter across.
+    """
+    out: dict[str, set[str]] = {i: set() for i in [*story.nodes, *story.endings]}
     entered: dict[str, set[str]] = {}  # node id -> nodes with a choice or outcome into it
     for nid, node in story.nodes.items():
         for c in node.choices:
             for target in c.targets:
                 out[nid].add(target)
                 entered.setdefault(target, set()).add(nid)
+    crossing: dict[int, list[tuple[int, str]]] = {}  # meter index -> (direction, threshold ending)
+    for i, m in enumerate(story.meters):
+        crossing[i] = [(-1 if t.below is not None else 1, t.ending) for t in m.thresholds]
+
+    def pushes(effects: Iterable[tuple[int, int]]) -> set[str]:
+        return {ending for i, d in effects for sign, ending in crossing[i] if d * sign > 0}
+
+    for nid, node in story.nodes.items():
+        for c in node.choices:
+            out[nid] |= pushes([*c.effects, *(x for o in c.outcomes for x in o.effects)])
     for e in story.events:
         into = e.before or frozenset(t for t in entered if t in story.nodes)
         for target in into:
+            instance = f"{e.id}@{target}"
             for pred in entered.get(target, ()):
-                out[pred].add(e.id)
-        out[e.id] |= {e.goto} if e.goto else set(into)
-    for i, m in enumerate(story.meters):
-        for t in m.thresholds:
-            sign = -1 if t.below is not None else 1
-            for nid, node in story.nodes.items():
-                for c in node.choices:
-                    deltas = [d for j, d in c.effects if j == i] + [d for o in c.outcomes for j, d in o.effects if j == i]
-                    if any(d * sign > 0 for d in deltas):
-                        out[nid].add(t.ending)
-            for e in story.events:
-                if any(j == i and d * sign > 0 for j, d in e.effects):
-                    out[e.id].add(t.ending)
+                out[pred].add(instance)
+            out[instance] = ({e.goto} if e.goto else {target}) | pushes(e.effects)
     return out
 
 
-def _closure(start: str, edges: dict[str, set[str]]) -> set[str]:
-    seen = {start}
-    todo = [start]
+def _closure(starts: Iterable[str], edges: dict[str, set[str]]) -> set[str]:
+    seen = set(starts)
+    todo = list(seen)
     while todo:
         for nxt in edges.get(todo.pop(), ()):
             if nxt not in seen:
@@ -168,13 +176,15 @@ def _closure(start: str, edges: dict[str, set[str]]) -> set[str]:
 def focus(story: Story, g: Graph, ref: str) -> Graph:
     """Only the ancestors and descendants of one node, ending or event."""
     fwd = flow(story)
-    if ref not in fwd:
+    starts = [k for k in fwd if k == ref or k.startswith(ref + "@")]
+    if not starts and ref not in {e.id for e in story.events}:
         raise KeyError(ref)
     back: dict[str, set[str]] = {}
     for src, dsts in fwd.items():
         for d in dsts:
             back.setdefault(d, set()).add(src)
-    keep_refs = _closure(ref, fwd) | _closure(ref, back)
+    reached = _closure(starts, fwd) | _closure(starts, back)
+    keep_refs = {k.partition("@")[0] for k in reached} | {ref}
     keep = {n.gid for n in g.nodes.values() if n.ref in keep_refs}
     # random draws: kept when their scene and one of their outcomes are
     outcomes: dict[str, list[str]] = {}

@@ -235,9 +235,35 @@ def test_focus_on_the_start_keeps_what_follows(starter: Story) -> None:
 
 def test_flow_links_events_between_scenes(starter: Story) -> None:
     f = flow(starter)
-    assert "photo" in f["the_street"]
+    assert "photo@decision" in f["the_street"]
     # the photograph leads on into the decision, and lowers domestic, whose threshold ends in the crisis
-    assert f["photo"] == {"decision", "street_crisis"}
+    assert f["photo@decision"] == {"decision", "street_crisis"}
+
+
+def test_an_event_without_before_does_not_join_unrelated_scenes(tmp_path: Path) -> None:
+    story = load_story(
+        write_story(
+            tmp_path / "s",
+            """# yaml-language-server: $schema=../docs/story.schema.json
+story: {id: s, title: S, version: "1", start: a, facts_as_of: 2025-11-25, content_note: N.}
+meters:
+  - {id: us, label: US, description: D., start: 50}
+nodes:
+  - {id: a, title: A, basis: hypothetical, text: A., choices: [{id: l, text: L., goto: left}, {id: r, text: R., goto: right}]}
+  - {id: left, title: L, basis: hypothetical, text: L., choices: [{id: go, text: Go., effects: {us: 1}, goto: end_left}]}
+  - {id: right, title: R, basis: hypothetical, text: R., choices: [{id: go, text: Go., goto: end_right}]}
+events:
+  - {id: anywhere, title: E, basis: hypothetical, text: E., chance: 10}
+endings:
+  - {id: end_left, title: EL, basis: hypothetical, text: E., debrief: D., questions: [Q?]}
+  - {id: end_right, title: ER, basis: hypothetical, text: E., debrief: D., questions: [Q?]}
+""",
+        )
+    )
+    refs = {n.ref for n in focus(story, build(story), "left").nodes.values() if n.ref}
+    assert refs == {"a", "left", "end_left", "anywhere"}  # not right, not end_right
+    refs = {n.ref for n in focus(story, build(story), "anywhere").nodes.values() if n.ref}
+    assert refs == {"anywhere", "a", "left", "right", "end_left", "end_right"}
 
 
 def test_graph_cli(cli, starter_path: Path) -> None:  # type: ignore[no-untyped-def]
