@@ -21,6 +21,15 @@ from .text import Text
 Mode = Literal["save", "load"]
 
 
+def cell(first: str, second: str, style: str = "") -> RichText:
+    """A two-line table cell of literal text; long lines end in an ellipsis."""
+    out = RichText(no_wrap=True, overflow="ellipsis")
+    out.append(first, style=style)
+    out.append("\n")
+    out.append(second, style="dim")
+    return out
+
+
 class SavesDialog(ModalScreen[str | None]):
     """Pick a slot to load, or name one to save to; returns the slot name."""
 
@@ -29,6 +38,8 @@ class SavesDialog(ModalScreen[str | None]):
         Binding("delete,d", "delete", "Delete slot"),
     ]
     AUTO_FOCUS = None  # on_mount focuses the name (saving) or the list (loading)
+    NAME_WIDTH = 24
+    DATE_WIDTH = 10
     # saving: Enter or a click on a row copies its name into "Save as"
 
     def __init__(self, session: Session, mode: Mode) -> None:
@@ -62,7 +73,12 @@ class SavesDialog(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#slots", DataTable)
-        table.add_columns("Slot", "Player", "Scene or ending", "Turn", "Saved")
+        # two-line rows in three fixed columns, so nothing is cut off at 80 columns
+        dialog = min(96, int(self.app.size.width * 0.96)) - 8
+        scene = max(20, dialog - self.NAME_WIDTH - self.DATE_WIDTH - 6)
+        table.add_column("Save and player", width=self.NAME_WIDTH)
+        table.add_column("Scene or ending", width=scene)
+        table.add_column("Saved", width=self.DATE_WIDTH)
         self.refresh_slots()
         self.query_one("#slot-name" if self.mode == "save" else "#slots").focus()
 
@@ -78,21 +94,19 @@ class SavesDialog(ModalScreen[str | None]):
             return
         self.query_one("#folder", Text).set(f"Saves in {folder}")
         for info in self.infos:
+            name = info.name + (" (auto)" if info.name == AUTOSAVE else "")
             if info.error:
-                scene = RichText("unreadable: " + clean_line(info.error), style="italic")
-                row = [RichText(info.name), RichText(""), scene, RichText(""), RichText("")]
+                row = [cell(name, ""), cell("unreadable", clean_line(info.error), style="italic"), cell("", "")]
             else:
-                scene_title = self.session.slot_scene(info)
-                scene = RichText(("Ending: " if info.ending else "") + scene_title, style="bold" if info.ending else "")
-                name = info.name + (" (auto)" if info.name == AUTOSAVE else "")
+                title = ("Ending: " if info.ending else "") + self.session.slot_scene(info)
+                decisions = f"{info.turn} decision{'s' if info.turn != 1 else ''}"
+                day, _, clock = when(info.updated).partition(" ")
                 row = [
-                    RichText(name),
-                    RichText(clean_line(info.player)),
-                    scene,
-                    RichText(str(info.turn)),
-                    RichText(when(info.updated)),
+                    cell(name, clean_line(info.player) or "(no name)"),
+                    cell(title, decisions, "bold" if info.ending else ""),
+                    cell(day, clock),
                 ]
-            table.add_row(*row, key=info.name)
+            table.add_row(*row, key=info.name, height=2)
         if not self.infos:
             self.query_one("#folder", Text).set(f"No saves yet in {folder}")
         self.query_one("#delete", Button).disabled = not self.infos

@@ -271,6 +271,7 @@ class MeterChart(Widget):
     """
 
     ROWS = 4
+    AXIS = "   turn"
 
     def __init__(self, series: Sequence[tuple[Meter, list[int]]], *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -282,7 +283,7 @@ class MeterChart(Widget):
     def columns(self, width: int) -> tuple[int, int, int]:
         """(column width, gap, turns shown) for the available width."""
         turns = max((len(v) for _, v in self.series), default=1)
-        room = max(4, width - 6)
+        room = max(4, width - 6 - len(self.AXIS))  # the gutter on the left, the axis label on the right
         for col, gap in ((3, 1), (2, 1), (1, 1), (1, 0)):
             if turns * (col + gap) <= room:
                 return col, gap, turns
@@ -310,7 +311,7 @@ class MeterChart(Widget):
             for t in range(first, first + len(vals)):
                 cell = str(t) if t % step == 0 else ""
                 axis += cell.ljust(col + gap) if len(cell) <= col + gap else cell[-(col + gap) :]
-            parts.append(("      " + axis.rstrip() + ("   turn" if len(vals) else ""), "dim"))
+            parts.append(("      " + axis.rstrip() + self.AXIS, "dim"))
             parts.append("\n\n")
         return Content.assemble(*parts).rstrip()
 

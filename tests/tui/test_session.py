@@ -1,0 +1,200 @@
+"""The session behind the app (no screen), and the text helpers, with property tests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from textual.content import Content
+
+from game.cli import build_parser
+from game.plain import classroom_slot
+from game.saves import AUTOSAVE, SaveError
+from game.story.text import clean
+from game.tui.session import NewGame, Session, Settings, when
+from game.tui.text import hanging, reflow
+from game.tui.widgets import chart_lines, chart_scale
+
+from .conftest import STARTER
+
+
+def session(tmp_path: Path, story: Path = STARTER, **kw: object) -> Session:
+    return Session.open(Settings(story_path=story, saves_root=tmp_path / "saves", **kw))  # type: ignore[arg-type]
+
+
+def test_settings_from_the_play_command(tmp_path: Path) -> None:
+    args = build_parser().parse_args(
+        ["play", "--story", str(STARTER), "--seed", "3", "--name", " Bo \x1b[1m ", "--hide-effects", "--per-player-saves"]
+        + ["--classroom", "--min-rationale", "10", "--saves", str(tmp_path), "--autosave", "lesson", "--load", "x"]
+    )
+    s = Settings.from_args(args)
+    assert s == Settings(STARTER, tmp_path, 3, "Bo", "x", "lesson", True, 10, False, True)
+
+
+def test_autosave_slots_and_where_saves_go(tmp_path: Path) -> None:
+    s = session(tmp_path, autosave="lesson")
+    s.start(NewGame("Ali Khan", 1, True, classroom=True))
+    assert s.autosave_slots() == [AUTOSAVE, "lesson", classroom_slot("Ali Khan")]
+    assert s.saves_dir == tmp_path / "saves"
+    per = session(tmp_path, per_player=True)
+    with pytest.raises(SaveError, match="enter your name"):
+        _ = per.saves_dir
+    with pytest.raises(SaveError, match="a name is needed"):
+        per.start(NewGame("  ", None, True, False))
+    per.start(NewGame("Ali Khan", None, True, False))
+    assert per.saves_dir == tmp_path / "saves" / "Ali-Khan"
+    assert 0 <= per.state.seed < 2**31  # type: ignore[union-attr]
+
+
+def test_background_autosaves_are_written_in_order(tmp_path: Path) -> None:
+    s = session(tmp_path)
+    s.start(NewGame("", 1, True, False))
+    jobs = []
+    for choice in ("commit", "address", "deploy"):
+        s.choose(choice)
+        jobs.append(s.autosave_later())
+    s.flush()
+    assert all(job.done() and job.result() == [] for job in jobs)
+    data = json.loads((tmp_path / "saves" / "autosave.json").read_text())
+    assert [h["choice"] for h in data["history"]] == ["commit", "address", "deploy"]
+    assert data["ending"] == "contingent"
+    s.close()
+
+
+def test_autosave_failure_is_a_message(tmp_path: Path) -> None:
+    (tmp_path / "saves").write_text("a file where the folder should be")
+    s = session(tmp_path)
+    s.start(NewGame("", 1, True, False))
+    s.choose("commit")
+    problems = s.autosave_later().result()
+    assert len(problems) == 1 and problems[0].startswith("Autosave failed: cannot write to")
+    assert s.autosave() == problems
+
+
+def test_load_restores_the_mode_and_keeps_the_game_on_failure(tmp_path: Path) -> None:
+    s = session(tmp_path)
+    s.start(NewGame("Bo", 1, False, True))
+    s.choose("commit", "A reason")
+    s.save("mine")
+    other = session(tmp_path)
+    other.start(NewGame("", 2, True, False))
+    before = other.state
+    (tmp_path / "saves" / "bad.json").write_text("{}")
+    with pytest.raises(SaveError):
+        other.load("bad")
+    assert other.state is before
+    other.load("mine")
+    assert other.classroom and not other.show_effects and other.player == "Bo"
+    assert other.state is not None and other.state.step is not None and other.state.step.rationale == "A reason"
+    assert {i.name for i in other.saves()} == {"mine", "bad"}
+    assert other.latest() is not None and other.latest().name == "mine"  # type: ignore[union-attr]
+
+
+def test_latest_skips_broken_saves_and_other_stories(tmp_path: Path) -> None:
+    s = session(tmp_path)
+    folder = tmp_path / "saves"
+    folder.mkdir()
+    (folder / "broken.json").write_text("not json")
+    assert s.latest() is None
+    s.start(NewGame("", 1, True, False))
+    s.save("one")
+    data = json.loads((folder / "one.json").read_text())
+    data["story"]["id"] = "another"
+    data["updated"] = "2999-01-01T00:00:00+00:00"
+    (folder / "other.json").write_text(json.dumps(data))
+    latest = s.latest()
+    assert latest is not None and latest.name == "one"
+    info = next(i for i in s.saves() if i.name == "other")
+    assert s.slot_scene(info) == "(another story: another)"
+
+
+def test_reload_results(tmp_path: Path, starter_copy: Path) -> None:
+    s = session(tmp_path, story=starter_copy)
+    assert s.reload().kind == "ok"  # no game yet: the story is simply replaced
+    s.start(NewGame("", 1, True, False))
+    s.choose("commit")
+    nodes = starter_copy / "nodes.yaml"
+    original = nodes.read_text()
+    nodes.write_text(original.replace("goto: decision", "goto: nowhere", 1))
+    bad = s.reload()
+    assert bad.kind == "problems" and bad.problems and all(":" in line for line in bad.problems)
+    assert "nodes.yaml:" in bad.problems[0] and "nowhere" in bad.problems[0]
+    nodes.write_text(original.replace("the_street", "the_square"))
+    gone = s.reload()
+    assert gone.kind == "vanished" and gone.fallback == "the_cable" and gone.story is not None
+    assert s.state is not None and s.state.node == "the_street"  # nothing changed yet
+    state = s.accept_jump(gone.story, gone.fallback)
+    assert state.node == "the_cable" and state.meters == (58, 50, 49) and state.turn == 1
+    assert [len(v) for _, v in s.series()] == [2, 2, 2]
+    shutil.rmtree(starter_copy)
+    lost = s.reload()
+    assert lost.kind in {"problems", "error"} and "old story is kept" in lost.message
+
+
+def test_decisions_and_series(tmp_path: Path) -> None:
+    s = session(tmp_path)
+    s.start(NewGame("", 1, True, False))
+    for choice in ("commit", "address", "deploy"):
+        s.choose(choice)
+    first = s.decisions()[0]
+    assert (first.turn, first.scene, first.choice) == (
+        1,
+        "The cable from Washington",
+        "Tell Washington Pakistan is ready in principle.",
+    )
+    assert first.changes == (("US relations", 8), ("Domestic stability", -6))
+    assert first.note == "Committing early buys goodwill and spends leverage."
+    series = dict((m.id, v) for m, v in s.series())
+    assert series["us"] == [50, 58, 58, 64] and series["domestic"] == [55, 49, 53, 45]
+    assert s.ending is not None and s.ending.id == "contingent"
+
+
+def test_when_is_local_time_or_the_text_itself() -> None:
+    assert len(when("2025-11-25T10:00:00+00:00")) == 16
+    assert when("yesterday") == "yesterday"
+
+
+# ------------------------------------------------------------------ properties
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
+
+
+@given(TEXT)
+def test_reflow_cleans_and_is_stable(text: str) -> None:
+    out = reflow(text)
+    assert out == clean(out)  # no control characters left
+    assert reflow(out) == out  # reflowing again changes nothing
+    assert "\n\n\n" not in out and out == out.strip()
+    assert out.split() == clean(text).split()  # every word kept, in order
+
+
+@given(st.lists(st.integers(0, 100), min_size=1, max_size=30), st.integers(1, 6), st.integers(1, 4), st.integers(0, 2))
+def test_chart_lines_shape(values: list[int], rows: int, col: int, gap: int) -> None:
+    lo, hi = chart_scale(values, 0, 100)
+    assert 0 <= lo <= min(values) and max(values) <= hi <= 100
+    lines = chart_lines(values, lo, hi, rows, col, gap)
+    assert len(lines) == rows
+    assert all(len(line) <= len(values) * (col + gap) for line in lines)
+
+    def height(i: int) -> int:  # filled eighths of column i
+        start = i * (col + gap)
+        return sum(" ▁▂▃▄▅▆▇█".index(line[start]) if start < len(line) else 0 for line in lines)
+
+    for i, j in zip(range(len(values)), range(1, len(values))):
+        if values[i] < values[j]:
+            assert height(i) <= height(j)
+    assert all(height(i) >= 1 for i in range(len(values)))  # every value shows
+
+
+@given(st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=10), min_size=1, max_size=30), st.integers(16, 60))
+def test_hanging_indent(words: list[str], width: int) -> None:
+    text = " ".join(words)
+    out = hanging(Content(text), Content("x y"), width, "1 ")
+    lines = out.plain.split("\n")
+    assert lines[0].startswith("1 ")
+    assert all(line.startswith("  ") for line in lines[1:])
+    assert all(len(line) <= width for line in lines)
+    assert " ".join(out.plain.split())[2:] == text + " x y"
