@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import compress
-from operator import ne
 
 from ..story.model import Choice, Event, Outcome, Story
 
@@ -213,12 +211,8 @@ def _settle(
         counts = _bump(counts, story.count_index.get(target))
     else:
         target = ending
-    # compress/map find the changed indices in C: the explorer's hot loop spends its time here
-    meter_defs, flag_defs = story.meters, story.flags
-    changes = tuple(
-        (meter_defs[i].id, meters[i] - state.meters[i]) for i in compress(range(len(meters)), map(ne, meters, state.meters))
-    )
-    flag_changes = tuple((flag_defs[i].id, flags[i]) for i in compress(range(len(flags)), map(ne, flags, state.flags)))
+    changes = tuple((m.id, meters[i] - state.meters[i]) for i, m in enumerate(story.meters) if meters[i] != state.meters[i])
+    flag_changes = tuple((f.id, flags[i]) for i, f in enumerate(story.flags) if flags[i] != state.flags[i])
     step = Step(state.node, choice.id, outcome.id if outcome else None, changes, flag_changes, fired, target, rationale)
     return GameState(
         node, tuple(meters), tuple(flags), counts, state.turn + 1, state.seed, draws, ending, state.player, step, state
