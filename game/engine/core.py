@@ -197,14 +197,15 @@ def _settle(
     """Finish a transition whose random parts are decided."""
     counts = state.counts
     fired: tuple[str, ...] = ()
-    ending = target if target in story.endings else _threshold(story, meters)
+    # a meter that collapses ends the game even when the choice led elsewhere
+    ending = _threshold(story, meters) or (target if target in story.endings else None)
     if event is not None and ending is None:
         _apply(story, meters, flags, event.effects, event.sets)
         counts = _bump(counts, story.count_index.get(event.id))
         fired = (event.id,)
         if event.goto is not None:
             target = event.goto
-        ending = target if target in story.endings else _threshold(story, meters)
+        ending = _threshold(story, meters) or (target if target in story.endings else None)
     node = state.node
     if ending is None:
         node = target

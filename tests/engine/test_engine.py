@@ -159,3 +159,10 @@ def test_random_bot_always_reaches_an_ending(starter: Story) -> None:
         while s.ending is None:
             s = choose(starter, s, rng.choice([o for o in options(starter, s) if o.enabled]).choice.id)
         assert s.ending in starter.endings
+
+
+def test_threshold_wins_over_a_choice_that_leads_to_an_ending(starter: Story) -> None:
+    s = replay(starter, 1, ["commit", "address"])  # domestic 53 at "decision"
+    s = type(s)(s.node, (s.meters[0], s.meters[1], 22), s.flags, s.counts, s.turn, s.seed, s.draws)
+    after = choose(starter, s, "deploy")  # leads to "contingent", but domestic -8 -> 14 < 15
+    assert after.ending == "street_crisis"
