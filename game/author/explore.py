@@ -370,28 +370,15 @@ def _threshold_reasons(story: Story, reach: Reach, ending: str) -> list[str]:
     for i, m in enumerate(story.meters):
         at_nodes = [s.meters[i] for states in reach.at.values() for s in states]
         lo, hi = (min(at_nodes), max(at_nodes)) if at_nodes else (m.start, m.start)
-        # on the way into an ending named by a choice, the thresholds are not checked
-        end_lo = min((r[i][0] for r in reach.ending_ranges.values()), default=lo)
-        end_hi = max((r[i][1] for r in reach.ending_ranges.values()), default=hi)
         for t in m.thresholds:
             if t.ending != ending:
                 continue
             if t.below is not None:
                 why = f"threshold {m.id} below {t.below} never crossed ({m.id} never fell below {lo} in a scene"
-                late = (
-                    f"; it reached {end_lo} only on the way into an ending, where the ending comes first"
-                    if end_lo < t.below
-                    else ""
-                )
             else:
                 assert t.above is not None
                 why = f"threshold {m.id} above {t.above} never crossed ({m.id} never rose above {hi} in a scene"
-                late = (
-                    f"; it reached {end_hi} only on the way into an ending, where the ending comes first"
-                    if end_hi > t.above
-                    else ""
-                )
-            out.append(why + late + ")")
+            out.append(why + ")")
     return out
 
 
