@@ -1,0 +1,138 @@
+"""Run every command in the README's ```sh blocks, the way a reader would.
+
+Each command runs in a scratch copy of the checkout (so nothing it writes
+lands in the real one), with the checkout's .venv and TIGHTROPE_SAVES
+pointing at a scratch folder:
+
+* the quick-start "install and start the game" line runs in a fresh copy of
+  the committed tree, in tmux, and must draw the title screen;
+* the quick-start test line is what CI itself runs next, so it is skipped
+  here (as are the lint and type lines CI has just run);
+* commands that start the terminal app run in tmux and must draw it;
+* `tightrope serve` must answer HTTP on localhost;
+* everything else must exit 0.
+
+Usage: python3 .ci/readme_commands.py [--list]
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    out = []
+    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+        for line in block.splitlines():
+            line = re.sub(r"\s+#\s.*$", "", line).strip()
+            if line and not line.startswith("#"):
+                out.append(line)
+    return out
+
+
+def kind(cmd: str) -> str:
+    if "pip install . " in cmd or cmd.endswith("pip install ."):
+        return "fresh-install"
+    if "pip install -e" in cmd or cmd in (".venv/bin/pytest", ".venv/bin/ruff check .", ".venv/bin/mypy"):
+        return "ci-step"
+    if " serve" in cmd:
+        return "serve"
+    m = re.search(r"\.venv/bin/tightrope(\s+(\S+))?", cmd)
+    if m and "|" not in cmd:
+        sub = m.group(2)
+        if sub is None or sub.startswith("-") or (sub == "play" and "--plain" not in cmd):
+            return "tui"
+    return "run"
+
+
+def tmux_screen(cmd: str, cwd: Path, env: dict[str, str], want: str, timeout: float) -> str:
+    name = f"readme{os.getpid()}"
+    subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+    full = f"cd {cwd} && {' '.join(f'{k}={v}' for k, v in env.items() if k == 'TIGHTROPE_SAVES')} {cmd}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "30", full], check=True)
+    screen = ""
+    try:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            time.sleep(1)
+            screen = subprocess.run(["tmux", "capture-pane", "-t", name, "-p"], capture_output=True, text=True).stdout
+            if want in screen:
+                return screen
+        raise SystemExit(f"readme: `{cmd}` did not show {want!r} within {timeout:.0f} s; the screen was:\n{screen}")
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> int:
+    cmds = commands()
+    if "--list" in sys.argv:
+        for c in cmds:
+            print(f"{kind(c):14} {c}")
+        return 0
+    have_tmux = shutil.which("tmux") is not None
+    with tempfile.TemporaryDirectory(prefix="tightrope-readme-") as tmp:
+        scratch = Path(tmp) / "checkout"
+        shutil.copytree(ROOT, scratch, ignore=shutil.ignore_patterns(".venv", ".git", "saves", "__pycache__", ".*_cache"))
+        (scratch / ".venv").symlink_to(ROOT / ".venv")
+        env = {**os.environ, "TIGHTROPE_SAVES": str(Path(tmp) / "saves"), "NO_COLOR": "1"}
+        for cmd in cmds:
+            k = kind(cmd)
+            print(f"readme [{k}] {cmd}", flush=True)
+            if k == "ci-step":
+                continue
+            if k in ("tui", "fresh-install") and not have_tmux:
+                print("  skipped: tmux is not installed")
+                continue
+            if k == "fresh-install":
+                fresh = Path(tmp) / "fresh"
+                subprocess.run(["git", "clone", "-q", str(ROOT), str(fresh)], check=True)
+                tmux_screen(cmd, fresh, env, "New game", timeout=600)
+            elif k == "tui":
+                tmux_screen(cmd, scratch, env, "New game", timeout=60)
+            elif k == "serve":
+                port = free_port()
+                local = re.sub(r"--host \S+", "--host 127.0.0.1", cmd) + f" --port {port}"
+                proc = subprocess.Popen(local, shell=True, cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                try:
+                    for _ in range(60):
+                        time.sleep(0.5)
+                        try:
+                            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as resp:
+                                if resp.status == 200:
+                                    break
+                        except OSError:
+                            continue
+                    else:
+                        raise SystemExit(f"readme: `{cmd}` did not answer on 127.0.0.1:{port}")
+                finally:
+                    proc.terminate()
+                    proc.wait(timeout=10)
+            else:
+                done = subprocess.run(cmd, shell=True, cwd=scratch, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+                if done.returncode != 0:
+                    print(done.stdout[-3000:], done.stderr[-3000:], sep="\n")
+                    raise SystemExit(f"readme: `{cmd}` exited {done.returncode}")
+    print(f"readme: {len(cmds)} commands ok")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
