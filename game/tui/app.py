@@ -9,6 +9,7 @@ screens only show the session and call it.
 from __future__ import annotations
 
 import argparse
+import gc
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
@@ -97,6 +98,7 @@ class TightropeApp(App[int]):
         return TitleScreen()
 
     def on_mount(self) -> None:
+        self.call_after_refresh(gc.enable)  # run_tui paused collection for the first frame
         if self.start_load:
             self.load_save(self.start_load)
 
@@ -366,6 +368,7 @@ class TightropeApp(App[int]):
     def action_reload(self) -> None:
         from .dialogs import ConfirmDialog, ProblemsDialog
 
+        gc.unfreeze()  # the story being replaced may now be freed (see run_tui)
         s = self.session
         result = s.reload()
         if result.kind == "ok":
@@ -444,6 +447,13 @@ def run_tui(args: argparse.Namespace) -> int:
     story = open_story(str(settings.story_path))
     session = Session(story, settings, None, settings.name, settings.show_effects, settings.classroom)
     app = TightropeApp(session, load=settings.load)
+    # Modules, the compiled story and the app are long-lived: move them out of
+    # the garbage collector's sight, so that no full collection (tens of
+    # milliseconds over tens of thousands of objects) interrupts start-up or a
+    # key press. A reload unfreezes them so that an old story can be freed.
+    # Collection is paused until the first screen is drawn (see on_mount).
+    gc.freeze()
+    gc.disable()
     try:
         result = app.run()
     finally:

@@ -48,13 +48,6 @@ class MeterBar(Widget):
         self.set_reactive(MeterBar.value, value)
         self.tooltip = Content(f"{clean_line(meter.label)}: {clean_line(meter.description)} (from {meter.min} to {meter.max})")
 
-    def watch_warn(self, warn: bool) -> None:
-        self.set_class(warn, "-warn")
-
-    def watch_delta(self, delta: int) -> None:
-        self.set_class(delta > 0, "-up")
-        self.set_class(delta < 0, "-down")
-
     def render(self) -> Content:
         width = max(10, self.content_size.width)
         m = self.meter

@@ -94,23 +94,17 @@ def test_ending_shows_debrief_questions_chart_and_review(saves: Path) -> None:
     drive(app, script)
 
 
-def test_arrows_and_enter_choose_too(saves: Path) -> None:
+def test_arrows_enter_and_clicks_choose_too_and_outcomes_show(saves: Path) -> None:
     app = make_app(saves=saves, seed=1)
 
     async def script(pilot: Pilot[int]) -> None:
         await new_game(pilot)
-        await press(pilot, "down", "enter")  # the second choice: revise
+        await press(pilot, "down", "enter")  # the second choice: revise, which has a random outcome
         state = app.session.state
         assert state is not None and state.step is not None and state.step.choice == "revise"
-
-    drive(app, script)
-
-
-def test_clicking_a_choice_takes_it(saves: Path) -> None:
-    app = make_app(saves=saves, seed=1)
-
-    async def script(pilot: Pilot[int]) -> None:
-        await new_game(pilot)
+        expected = {"accepted": "Cairo and Amman co-sign the text.", "ignored": "The draft circulates and stalls."}
+        assert state.step.outcome is not None and expected[state.step.outcome] in texts(pilot)
+        await press(pilot, "u")
         await pilot.click("#choices", offset=(4, 1))  # row 0 is the border
         await pilot.pause()
         state = app.session.state
@@ -158,20 +152,11 @@ def test_undo_with_u_and_ctrl_z(saves: Path) -> None:
         assert "The cable from Washington" in texts(pilot)
         await press(pilot, "u")
         assert any(n.message == "Nothing to undo." for n in app._notifications)
-
-    drive(app, script)
-
-
-def test_undo_at_the_ending_goes_back_to_the_game(saves: Path) -> None:
-    app = make_app(saves=saves, seed=1)
-
-    async def script(pilot: Pilot[int]) -> None:
-        await new_game(pilot)
         await press(pilot, "1", "1", "1")
         assert isinstance(app.screen, EndingScreen)
-        await press(pilot, "u")
+        await press(pilot, "u")  # from the ending back into the game
         assert isinstance(app.screen, GameScreen)
-        assert app.session.state is not None and app.session.state.node == "decision"
+        assert app.session.state.node == "decision"
 
     drive(app, script)
 
@@ -225,20 +210,6 @@ def test_event_interlude_shows_the_event_and_outcome(saves: Path) -> None:
         assert isinstance(app.screen, GameScreen)
         assert app.session.state is not None and app.session.state.turn == 2
         assert "Interlude: A photograph" in texts(pilot)
-
-    drive(app, script)
-
-
-def test_random_outcome_text_is_shown(saves: Path) -> None:
-    app = make_app(saves=saves, seed=1)
-
-    async def script(pilot: Pilot[int]) -> None:
-        await new_game(pilot)
-        await press(pilot, "2")  # revise: a random outcome
-        state = app.session.state
-        assert state is not None and state.step is not None and state.step.outcome is not None
-        expected = {"accepted": "Cairo and Amman co-sign the text.", "ignored": "The draft circulates and stalls."}
-        assert expected[state.step.outcome] in texts(pilot)
 
     drive(app, script)
 
@@ -376,7 +347,7 @@ def test_save_slot_list_shows_player_scene_date_and_ending(saves: Path) -> None:
     drive(app, script)
 
 
-def test_overwriting_a_slot_asks_first(saves: Path) -> None:
+def test_overwriting_a_slot_asks_first_and_bad_names_are_refused(saves: Path) -> None:
     app = make_app(saves=saves, seed=1)
 
     async def script(pilot: Pilot[int]) -> None:
@@ -389,16 +360,6 @@ def test_overwriting_a_slot_asks_first(saves: Path) -> None:
         assert isinstance(app.screen, ConfirmDialog)
         await press(pilot, "n")
         assert isinstance(app.screen, SavesDialog)
-
-    drive(app, script)
-
-
-def test_bad_slot_name_is_refused(saves: Path) -> None:
-    app = make_app(saves=saves, seed=1)
-
-    async def script(pilot: Pilot[int]) -> None:
-        await new_game(pilot)
-        await press(pilot, "s")
         app.screen.query_one("#slot-name", Input).value = "../evil"
         await press(pilot, "enter")
         assert isinstance(app.screen, SavesDialog)
@@ -605,8 +566,11 @@ def test_hot_reload_when_the_scene_vanished_offers_the_nearest_place(saves: Path
         await new_game(pilot)
         await press(pilot, "1")
         assert app.session.state is not None and app.session.state.node == "the_street"
+        old = app.session.story
         nodes = starter_copy / "nodes.yaml"
         nodes.write_text(nodes.read_text().replace("the_street", "the_square"))
+        await press(pilot, "r", "n")  # no: keep playing the old story
+        assert app.session.story is old and app.session.state is not None and app.session.state.node == "the_street"
         await press(pilot, "r")
         assert isinstance(app.screen, ConfirmDialog)
         assert 'The current scene "the_street" is not in the reloaded story.' in widget_text(pilot, ".dialog-title")
@@ -617,21 +581,6 @@ def test_hot_reload_when_the_scene_vanished_offers_the_nearest_place(saves: Path
         assert "The cable from Washington" in texts(pilot)
         await press(pilot, "u")  # the history carried over
         assert app.session.state is not None and app.session.state.turn == 0
-
-    drive(app, script)
-
-
-def test_hot_reload_declined_keeps_the_old_story(saves: Path, starter_copy: Path) -> None:
-    app = make_app(story=starter_copy, saves=saves, seed=1)
-
-    async def script(pilot: Pilot[int]) -> None:
-        await new_game(pilot)
-        await press(pilot, "1")
-        old = app.session.story
-        nodes = starter_copy / "nodes.yaml"
-        nodes.write_text(nodes.read_text().replace("the_street", "the_square"))
-        await press(pilot, "r", "n")
-        assert app.session.story is old and app.session.state is not None and app.session.state.node == "the_street"
 
     drive(app, script)
 
@@ -740,21 +689,7 @@ def test_export_without_the_transcript_module_is_a_message(saves: Path, monkeypa
 
 
 # ------------------------------------------------------------------ app
-def test_quit_asks_first(saves: Path) -> None:
-    app = make_app(saves=saves)
-
-    async def script(pilot: Pilot[int]) -> None:
-        await press(pilot, "q")
-        assert isinstance(app.screen, ConfirmDialog)
-        await press(pilot, "n")
-        assert isinstance(app.screen, TitleScreen)
-        await press(pilot, "q", "y")
-
-    drive(app, script)
-    assert app.return_code == 0
-
-
-def test_back_from_the_game_asks_first(saves: Path) -> None:
+def test_back_and_quit_ask_first(saves: Path) -> None:
     app = make_app(saves=saves, seed=1)
 
     async def script(pilot: Pilot[int]) -> None:
@@ -765,8 +700,14 @@ def test_back_from_the_game_asks_first(saves: Path) -> None:
         assert isinstance(app.screen, GameScreen)
         await press(pilot, "q", "y")
         assert isinstance(app.screen, TitleScreen)
+        await press(pilot, "q")
+        assert isinstance(app.screen, ConfirmDialog)
+        await press(pilot, "n")
+        assert isinstance(app.screen, TitleScreen)
+        await press(pilot, "q", "y")
 
     drive(app, script)
+    assert app.return_code == 0
 
 
 def test_command_palette_offers_the_game_commands(saves: Path) -> None:
