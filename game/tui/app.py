@@ -271,14 +271,17 @@ class TightropeApp(App[int]):
 
     def action_undo(self) -> None:
         s = self.session
+        screen = self.game_screen()
         if s.state is None or not s.undo():
-            self.notify("Nothing to undo.", timeout=2)
+            if screen is not None:
+                screen.say("Nothing to undo.")
+            else:
+                self.notify("Nothing to undo.", timeout=2)
             return
         assert s.state is not None
-        self.notify("Undone: back to " + node_title(s.story, s.state.node) + ".", markup=False, timeout=3)
-        screen = self.game_screen()
         if screen is not None:
             screen.post_message(GameChanged())
+            screen.say("Undone: back to " + node_title(s.story, s.state.node) + ".")
         else:
             self.show_game()
         self.autosave()

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widgets import Button, Footer, OptionList
 
 from ..engine import Option as ChoiceOption
@@ -17,7 +18,7 @@ from .messages import GameChanged
 from .session import basis_label
 from .text import Text, plain, reflow
 from .title import COMMON, MainScreen
-from .widgets import ChoiceList, MeterChart, MetersPanel, SceneView, Timeline, decision_review
+from .widgets import ChoiceList, MeterChart, MetersPanel, SceneView, Timeline, decision_review, last_decision
 
 
 # ------------------------------------------------------------------ game
@@ -39,6 +40,11 @@ class GameScreen(MainScreen):
     AUTO_FOCUS = "#choices"
 
     show_advisors: reactive[bool] = reactive(True)
+    STATUS_SECONDS = 5.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._status_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield self.topbar(self.player_info())
@@ -46,6 +52,7 @@ class GameScreen(MainScreen):
             with Vertical(id="story-col"):
                 yield SceneView(id="scene")
                 yield ChoiceList(id="choices")
+                yield Text(id="status")
             with Vertical(id="side"):
                 yield MetersPanel(self.session.story, self.session.state, id="meters")
                 yield Timeline(id="timeline")
@@ -68,7 +75,20 @@ class GameScreen(MainScreen):
     def action_toggle_advisors(self) -> None:
         self.show_advisors = not self.show_advisors
         self.tapp.show_advisors = self.show_advisors
-        self.notify("Advisors shown." if self.show_advisors else "Advisors hidden (press a to show them).", timeout=2)
+        self.say("Advisors shown." if self.show_advisors else "Advisors hidden: press a to show them.")
+
+    def say(self, message: str, warn: bool = False) -> None:
+        """A short message under the choices (instead of a pop-up that could cover the meters)."""
+        status = self.query_one("#status", Text)
+        status.set(message)
+        status.set_class(warn, "-warn")
+        status.display = True
+        if self._status_timer is not None:
+            self._status_timer.stop()
+        self._status_timer = self.set_timer(self.STATUS_SECONDS, self.clear_status)
+
+    def clear_status(self) -> None:
+        self.query_one("#status", Text).display = False
 
     def _advisors(self) -> list[tuple[str, str]]:
         s = self.session
@@ -83,55 +103,35 @@ class GameScreen(MainScreen):
         if state is None or state.ending is not None:
             return
         node = s.node
+        decisions = s.decisions()
         self.query_one("#topbar-info", Text).set(self.player_info())
         happened = self.query_one("#happened", Text)
-        step = state.step
-        if step is not None:
-            decisions = s.decisions()
-            last = decisions[-1] if decisions else None
-            parts: list[str | tuple[str, str]] = [("Last decision: ", "dim"), (last.choice if last else step.choice, "bold")]
-            if last and last.outcome:
-                parts.append("\n" + " ".join(last.outcome.split()))
-            for title in last.events if last else ():
-                parts.append(("\nInterlude: ", "dim"))
-                parts.append(title)
-            if step.changes:
-                parts.append(("\nChanges: ", "dim"))
-                for k, (mid, delta) in enumerate(step.changes):
-                    label = s.story.meter(mid).label if mid in s.story.meter_index else mid
-                    parts.append(", " if k else "")
-                    parts.append(clean_line(label) + " ")
-                    parts.append(
-                        (f"{'+' if delta > 0 else ''}{delta}", "bold $text-success" if delta > 0 else "bold $text-error")
-                    )
-            happened.set(Content.assemble(*parts))
-        happened.display = step is not None
+        if decisions:
+            happened.set(last_decision(decisions[-1]))
+        happened.display = bool(decisions)
         self.query_one("#scene-title", Text).set(plain(clean_line(node.title), "bold"))
-        meta = scene_heading(node) + (" · Key decision" if node.key else "")
-        self.query_one("#scene-meta", Text).set(meta)
+        self.query_one("#scene-meta", Text).set(scene_heading(node) + (" · Key decision" if node.key else ""))
         warns = self.tapp.warnings()
         box = self.query_one("#warnings", Text)
-        box.set(Content.assemble(*[("! " + w + ("\n" if i < len(warns) - 1 else ""), "") for i, w in enumerate(warns)]))
+        box.set("\n".join("! " + w for w in warns))
         box.display = bool(warns)
         self.query_one("#scene-text", Text).set(reflow(node.text.render(state, state.player)))
         advisors = self._advisors()
-        parts = []
-        for i, (role, says) in enumerate(advisors):
-            parts.append(("\n\n" if i else "") + role + ": ")
-            parts.append(says)
-        self.query_one("#advisor-list", Text).set(Content.assemble(*[(p, "") if isinstance(p, str) else p for p in parts]))
+        self.query_one("#advisor-list", Text).set("\n\n".join(f"{role}: {says}" for role, says in advisors))
         self.query_one("#advisors").display = self.show_advisors and bool(advisors)
         choices = self.query_one("#choices", ChoiceList)
         choices.show(s.story, s.options(), s.show_effects)
         choices.border_title = "Choices" + (" · Key decision" if node.key else "")
+        step = state.step
         self.query_one("#meters", MetersPanel).show(state, step.changes if (fresh and step) else ())
-        self.query_one("#timeline", Timeline).show(s.decisions())
+        self.query_one("#timeline", Timeline).show(decisions)
         self.query_one("#scene", SceneView).scroll_home(animate=False)
 
     def action_choose(self, n: int) -> None:
         choices = self.query_one("#choices", ChoiceList).choices
         if not 1 <= n <= len(choices):
-            self.notify(f"There are {len(choices)} choices here: press 1 to {len(choices)}.", severity="warning", timeout=3)
+            self.app.bell()
+            self.say(f"There are {len(choices)} choices here: press 1 to {len(choices)}.", warn=True)
             return
         self.take(choices[n - 1])
 
@@ -143,9 +143,8 @@ class GameScreen(MainScreen):
 
     def take(self, opt: ChoiceOption) -> None:
         if not opt.enabled:
-            self.notify(
-                "Unavailable: " + clean_line(opt.reason or "not possible now"), severity="warning", markup=False, timeout=4
-            )
+            self.app.bell()
+            self.say("Unavailable: " + clean_line(opt.reason or "not possible now"), warn=True)
             return
         self.tapp.decide(opt.choice.id, opt.choice.text)
 

@@ -309,11 +309,37 @@ class MeterChart(Widget):
         return Content.assemble(*parts).rstrip()
 
 
+Parts = list[str | tuple[str, str]]
+
+
+def change_parts(changes: Sequence[tuple[str, int]]) -> Parts:
+    """'US relations +8, Domestic stability -6' with the numbers coloured by sign."""
+    parts: Parts = []
+    for k, (label, delta) in enumerate(changes):
+        parts.append(", " if k else "")
+        parts.append(label + " ")
+        parts.append((signed(delta), "bold $text-success" if delta > 0 else "bold $text-error"))
+    return parts
+
+
+def last_decision(d: Decision) -> Content:
+    """What the last decision did, shown above the next scene."""
+    parts: Parts = [("Last decision: ", "dim"), (d.choice, "bold")]
+    if d.outcome:
+        parts.append("\n" + " ".join(d.outcome.split()))
+    for title in d.events:
+        parts += [("\nInterlude: ", "dim"), title]
+    if d.changes:
+        parts.append(("\nChanges: ", "dim"))
+        parts += change_parts(d.changes)
+    return Content.assemble(*parts)
+
+
 def decision_review(decisions: Sequence[Decision]) -> Content:
     """Every decision with its outcome, effects, rationale and the author's note."""
     if not decisions:
         return plain("No decisions were made.", "dim italic")
-    parts: list[str | tuple[str, str]] = []
+    parts: Parts = []
     for d in decisions:
         if parts:
             parts.append("\n\n")
@@ -326,10 +352,7 @@ def decision_review(decisions: Sequence[Decision]) -> Content:
             parts.append("\nEvent: " + e)
         if d.changes:
             parts.append("\nEffects: ")
-            for k, (label, delta) in enumerate(d.changes):
-                parts.append(", " if k else "")
-                parts.append(label + " ")
-                parts.append((signed(delta), "bold $text-success" if delta > 0 else "bold $text-error"))
+            parts += change_parts(d.changes)
         else:
             parts.append(("\nEffects: none", "dim"))
         if d.rationale:

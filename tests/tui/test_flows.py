@@ -128,10 +128,11 @@ def test_disabled_choice_is_greyed_with_its_reason_and_cannot_be_taken(saves: Pa
         before = app.session.state
         await press(pilot, "1")
         assert app.session.state is before  # nothing happened
-        assert any("Unavailable" in n.message for n in app._notifications)
+        assert widget_text(pilot, "#status").startswith("Unavailable: Needs either")
+        assert "Unavailable: Needs either" in texts(pilot)
         await press(pilot, "9")
         assert app.session.state is before
-        assert any("press 1 to 3" in n.message for n in app._notifications)
+        assert widget_text(pilot, "#status") == "There are 3 choices here: press 1 to 3."
 
     drive(app, script)
 
@@ -151,7 +152,7 @@ def test_undo_with_u_and_ctrl_z(saves: Path) -> None:
         assert app.session.state.turn == 0 and app.session.state.node == "the_cable"
         assert "The cable from Washington" in texts(pilot)
         await press(pilot, "u")
-        assert any(n.message == "Nothing to undo." for n in app._notifications)
+        assert widget_text(pilot, "#status") == "Nothing to undo."
         await press(pilot, "1", "1", "1")
         assert isinstance(app.screen, EndingScreen)
         await press(pilot, "u")  # from the ending back into the game
