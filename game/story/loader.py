@@ -7,6 +7,7 @@ problem found (errors and warnings) with stable codes and positions.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -200,8 +201,12 @@ class _Builder:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.problems: list[Problem] = []
+        # what positions inside text need, kept as read and indexed only when
+        # a problem needs them (most loads have none)
+        self.file_data: dict[str, bytes] = {}
         self.file_lines: dict[str, list[str]] = {}
-        self.scalars: dict[int, YScalar] = {}
+        self.scalar_index: dict[str, dict[tuple[int, int], YScalar]] = {}
+        self.compiled: dict[tuple[str, str], Expr] = {}  # condition text and type -> compiled (errors are not kept)
         self.meter_index: dict[str, int] = {}
         self.flag_index: dict[str, int] = {}
         self.node_ids: set[str] = set()
@@ -227,7 +232,7 @@ class _Builder:
         value = str(node.value)
         if node.style in ("|", ">"):
             line = pos.line + 1 + value.count("\n", 0, offset)
-            lines = self.file_lines.get(pos.file, [])
+            lines = self.lines(pos.file)
             indent = 0
             if 0 < line <= len(lines):
                 text_line = lines[line - 1]
@@ -243,19 +248,43 @@ class _Builder:
     def expr(self, loc: Located | None, want: str) -> Expr | None:
         if loc is None:
             return None
+        key = (loc.value, want)
+        cached = self.compiled.get(key)
+        if cached is not None:  # the same text compiles to the same closure: stories repeat "us >= 50"
+            return cached
         try:
-            return compile_expr(loc.value, self.symbols, want, self.suggest)  # type: ignore[arg-type]
+            expr = compile_expr(loc.value, self.symbols, want, self.suggest)  # type: ignore[arg-type]
+            self.compiled[key] = expr
+            return expr
         except ConditionError as exc:
             self.error(exc.code, exc.message, self.offset_pos(loc, exc.column - 1))
             return None
+
+    def lines(self, file: str) -> list[str]:
+        if file not in self.file_lines:
+            self.file_lines[file] = self.file_data.get(file, b"").decode("utf-8", "replace").splitlines()
+        return self.file_lines[file]
+
+    def scalar_at(self, pos: Pos) -> YScalar | None:
+        """The text scalar that starts at pos, for positions inside it. Only a
+        problem needs it, so the file is composed again then rather than
+        keeping every tree of every load in memory."""
+        index = self.scalar_index.get(pos.file)
+        if index is None:
+            index = {}
+            try:
+                _collect_scalars(compose(self.file_data[pos.file].decode("utf-8"), pos.file), index)
+            except (KeyError, UnicodeDecodeError, YamlProblem):
+                pass
+            self.scalar_index[pos.file] = index
+        return index.get((pos.line, pos.column))
 
     def template(self, rec: Rec, name: str) -> Template:
         text = rec.get(name, "")
         try:
             return compile_template(text, self.symbols, self.suggest)
         except TemplateError as exc:
-            node = self.scalars.get(id(text))
-            loc = Located(text, rec.at(name), node)
+            loc = Located(text, rec.at(name), self.scalar_at(rec.at(name)))
             self.error(exc.code, exc.message, self.offset_pos(loc, exc.offset))
             return Template(text, (text,))
 
@@ -284,8 +313,10 @@ class _Builder:
         target = rec.get(name)
         if target is None:
             return None
-        pool = self.node_ids if nodes_only else self.node_ids | self.ending_ids
-        if target not in pool and target not in self.broken_ids:
+        if target in self.node_ids or (not nodes_only and target in self.ending_ids):
+            return str(target)
+        if target not in self.broken_ids:  # the union is built only for the message: O(1) per good target
+            pool = self.node_ids if nodes_only else self.node_ids | self.ending_ids
             kind = "node" if nodes_only else "node or ending"
             self.error("R001", f'"{target}" is not a {kind} of this story{did_you_mean(target, pool)}', rec.at(name))
         return str(target)
@@ -298,12 +329,12 @@ class _Builder:
         return ids
 
 
-def _collect_scalars(node: Any, out: dict[int, YScalar]) -> None:
+def _collect_scalars(node: Any, out: dict[tuple[int, int], YScalar]) -> None:
     from .yamlsafe import YMap, YSeq
 
     if isinstance(node, YScalar):
         if isinstance(node.value, str):
-            out[id(node.value)] = node
+            out[(node.pos.line, node.pos.column)] = node
     elif isinstance(node, YSeq):
         for item in node.items:
             _collect_scalars(item, out)
@@ -313,7 +344,19 @@ def _collect_scalars(node: Any, out: dict[int, YScalar]) -> None:
 
 
 def check_story(root: str | Path) -> CheckResult:
-    root = Path(root)
+    # a load makes millions of small objects and no reference cycles: the
+    # cyclic collector running mid-load only costs time (half of it for a
+    # story of 10,000 nodes), so it waits until the load is done
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _check_story(Path(root))
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _check_story(root: Path) -> CheckResult:
     if not root.exists():
         return CheckResult(None, [Problem("F001", "no such story folder", Pos(str(root)))], fatal=True)
     if not root.is_dir():
@@ -348,10 +391,9 @@ def check_story(root: str | Path) -> CheckResult:
         if tree is None:
             b.warn("Y016", "file is empty", Pos(display))
             continue
-        b.file_lines[display] = data.decode("utf-8", "replace").splitlines()
+        b.file_data[display] = data
         if "yaml-language-server: $schema=" not in data[:400].decode("utf-8", "replace"):
             b.warn("W006", "file has no yaml-language-server schema modeline on its first line", Pos(display, 1, 1))
-        _collect_scalars(tree, b.scalars)
         rec = spec.FILE.validate(tree, ctx)
         if rec is not spec.INVALID:
             recs.append(rec)

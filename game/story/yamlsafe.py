@@ -18,10 +18,11 @@ string was meant.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
+from typing import Any, Union
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -34,6 +35,7 @@ from yaml.events import (
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
+    StreamEndEvent,
 )
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
@@ -88,7 +90,19 @@ _CONSTRUCTOR = SafeConstructor()
 _TAG = "tag:yaml.org,2002:"
 
 
+# first characters for which YAML 1.1 may read a plain scalar as something
+# other than text (bool, int, float, null, timestamp, merge, value)
+_MAY_RESOLVE = frozenset(k for k in _RESOLVER.yaml_implicit_resolvers if k)
+
+
 def _resolve_plain(text: str) -> object:
+    if text and text[0] not in _MAY_RESOLVE:  # most words: text, without asking the resolver
+        return text
+    return _resolve_special(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolve_special(text: str) -> object:
     tag = _RESOLVER.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
     node = ScalarNode(tag, text)
     if tag == _TAG + "bool":
@@ -111,6 +125,10 @@ def _pos(file: str, event: Event) -> Pos:
 
 def _fail(code: str, message: str, pos: Pos) -> YamlProblem:
     return YamlProblem(Problem(code, message, pos))
+
+
+def _tag_problem(tag: str, pos: Pos) -> YamlProblem:
+    return _fail("Y003", f'YAML tags such as "{tag.replace(_TAG, "!!")}" are not allowed in a story', pos)
 
 
 def _index_to_pos(file: str, text: str, index: int) -> Pos:
@@ -169,8 +187,9 @@ def compose(text: str, display: str, loader: type | None = None) -> YNode | None
     if text.startswith("\ufeff"):
         text = text[1:]
     loader = loader or _LOADER
-    stack: list[tuple[YMap | YSeq, str | None, YScalar | None]] = []
-    # for maps: pending key awaiting its value
+    # one frame per open mapping or list: [container, anchor, is a mapping,
+    # pending key scalar (mappings), its key text]
+    stack: list[list[Any]] = []
     anchors: dict[str, YNode] = {}
     open_anchors: set[str] = set()
     root: YNode | None = None
@@ -178,74 +197,87 @@ def compose(text: str, display: str, loader: type | None = None) -> YNode | None
     total = 0
 
     def attach(node: YNode, anchor: str | None) -> None:
+        """Put a finished value into the open container (or make it the root)."""
         nonlocal root
         if anchor is not None and anchor not in open_anchors:
             anchors[anchor] = node
         if not stack:
             root = node
             return
-        parent, _, pending = stack[-1]
-        if isinstance(parent, YSeq):
-            parent.items.append(node)
-            parent.size += node.size
-            return
-        if pending is None:
-            if not isinstance(node, YScalar):
+        frame = stack[-1]
+        container = frame[0]
+        if not frame[2]:
+            container.items.append(node)
+            container.size += node.size
+        elif frame[3] is None:
+            if node.__class__ is not YScalar:
                 raise _fail("Y011", "a key must be a plain word, not a list or mapping", node.pos)
             key = node.text if node.plain else str(node.value)
-            if key in parent.items:
-                first = parent.items[key][0].pos
-                raise _fail(
-                    "Y002",
-                    f'duplicate key "{key}" (first at line {first.line})',
-                    node.pos,
-                )
-            stack[-1] = (parent, stack[-1][1], node)
-            return
-        parent.items[pending.text if pending.plain else str(pending.value)] = (pending, node)
-        parent.size += node.size
-        stack[-1] = (parent, stack[-1][1], None)
+            if key in container.items:
+                first = container.items[key][0].pos
+                raise _fail("Y002", f'duplicate key "{key}" (first at line {first.line})', node.pos)
+            frame[3] = node
+            frame[4] = key
+        else:
+            container.items[frame[4]] = (frame[3], node)
+            container.size += node.size
+            frame[3] = None
 
+    parser = None
     try:
-        for event in yaml.parse(text, Loader=loader):
-            if isinstance(event, DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise _fail("Y010", "only one YAML document is allowed per file", _pos(display, event))
-                continue
-            tag = getattr(event, "tag", None)
-            if tag is not None and tag != "!":
-                raise _fail(
-                    "Y003", f'YAML tags such as "{tag.replace(_TAG, "!!")}" are not allowed in a story', _pos(display, event)
-                )
-            if isinstance(event, ScalarEvent):
+        parser = loader(text)
+        get_event = parser.get_event
+        while True:
+            event = get_event()
+            cls = event.__class__
+            if cls is ScalarEvent:  # the common case first; class identity, not isinstance
+                if event.tag is not None and event.tag != "!":
+                    raise _tag_problem(event.tag, _pos(display, event))
                 total += 1
-                if len(event.value) > MAX_SCALAR_CHARS:
+                raw = event.value
+                if len(raw) > MAX_SCALAR_CHARS:
                     raise _fail(
                         "Y013",
-                        f"text of {len(event.value):,} characters is too long (limit {MAX_SCALAR_CHARS:,})",
+                        f"text of {len(raw):,} characters is too long (limit {MAX_SCALAR_CHARS:,})",
                         _pos(display, event),
                     )
                 style = event.style or None  # libyaml says "" for plain, PyYAML None
                 plain = style is None and event.implicit[0]
-                value = _resolve_plain(event.value) if plain else event.value
-                attach(YScalar(value, event.value, plain, _pos(display, event), 1, style), event.anchor)
-            elif isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+                mark = event.start_mark
+                scalar = YScalar(
+                    _resolve_plain(raw) if plain else raw, raw, plain, Pos(display, mark.line + 1, mark.column + 1), 1, style
+                )
+                anchor = event.anchor
+                if anchor is None and stack:  # inline attach() for the most common shapes
+                    frame = stack[-1]
+                    parent = frame[0]
+                    if not frame[2]:
+                        parent.items.append(scalar)
+                        parent.size += 1
+                        continue
+                    if frame[3] is not None:
+                        parent.items[frame[4]] = (frame[3], scalar)
+                        parent.size += 1
+                        frame[3] = None
+                        continue
+                attach(scalar, anchor)
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                if event.tag is not None and event.tag != "!":
+                    raise _tag_problem(event.tag, _pos(display, event))
                 total += 1
                 if len(stack) >= MAX_DEPTH:
                     raise _fail("Y004", f"nesting is deeper than {MAX_DEPTH} levels", _pos(display, event))
-                container: YMap | YSeq = (
-                    YMap(pos=_pos(display, event)) if isinstance(event, MappingStartEvent) else YSeq([], _pos(display, event))
-                )
+                mapping = cls is MappingStartEvent
+                container: YMap | YSeq = YMap(pos=_pos(display, event)) if mapping else YSeq([], _pos(display, event))
                 if event.anchor is not None:
                     open_anchors.add(event.anchor)
-                stack.append((container, event.anchor, None))
-            elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
-                container, anchor, _ = stack.pop()
-                if anchor is not None:
-                    open_anchors.discard(anchor)
-                attach(container, anchor)
-            elif isinstance(event, AliasEvent):
+                stack.append([container, event.anchor, mapping, None, None])
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                frame = stack.pop()
+                if frame[1] is not None:
+                    open_anchors.discard(frame[1])
+                attach(frame[0], frame[1])
+            elif cls is AliasEvent:
                 name = event.anchor
                 if name in open_anchors:
                     raise _fail("Y006", f'alias "*{name}" refers to the value that contains it', _pos(display, event))
@@ -256,6 +288,12 @@ def compose(text: str, display: str, loader: type | None = None) -> YNode | None
                 if total > MAX_VALUES:
                     raise _fail("Y005", f"aliases expand this file past {MAX_VALUES:,} values", _pos(display, event))
                 attach(target, None)
+            elif cls is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _fail("Y010", "only one YAML document is allowed per file", _pos(display, event))
+            elif event is None or cls is StreamEndEvent:
+                break
             if total > MAX_VALUES:
                 raise _fail("Y005", f"file has more than {MAX_VALUES:,} values", Pos(display))
     except yaml.MarkedYAMLError as exc:
@@ -274,6 +312,9 @@ def compose(text: str, display: str, loader: type | None = None) -> YNode | None
         raise _fail("Y008", "text is not valid Unicode", _index_to_pos(display, text, exc.start)) from None
     except yaml.YAMLError as exc:  # any other parser complaint
         raise _fail("Y001", f"invalid YAML: {exc}".splitlines()[0], Pos(display)) from None
+    finally:
+        if parser is not None:
+            parser.dispose()
     if root is not None and root.size > MAX_VALUES:
         raise _fail("Y005", f"file has more than {MAX_VALUES:,} values", Pos(display))
     return root

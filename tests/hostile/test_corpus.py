@@ -64,20 +64,40 @@ class Run:
     in_process: bool = False
 
 
-def _command() -> list[str]:
-    script = Path(sys.executable).with_name("tightrope")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "game"]
+# What the `tightrope` console script does (main() and sys.exit), plus a note
+# of the program's own peak memory: ru_maxrss from wait4 would count this
+# pytest process too (Linux carries a parent's peak into a child across fork
+# and exec), while VmHWM in /proc/self/status counts only the program's.
+MEASURED_MAIN = """
+import os, sys
+from game.cli import main
+try:
+    code = main(sys.argv[1:])
+finally:
+    try:
+        with open("/proc/self/status") as status, open(os.environ["TIGHTROPE_TEST_PEAK"], "w") as out:
+            out.write(next((line.split()[1] for line in status if line.startswith("VmHWM:")), ""))
+    except OSError:
+        pass
+sys.exit(code)
+"""
 
 
 def run_cli(args: list[str], cwd: Path, env: dict[str, str], stdin: bytes = b"") -> Run:
-    """Run tightrope as a subprocess; measure its own peak memory with wait4."""
+    """Run the tightrope CLI in a subprocess; note its time and its own peak memory."""
     if any("\x00" in a for a in args):
         return run_in_process(args, cwd, env, stdin)
-    with tempfile.TemporaryFile() as inp, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with (
+        tempfile.TemporaryFile() as inp,
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r") as peak,
+    ):
         inp.write(stdin)
         inp.seek(0)
         started = time.perf_counter()
-        proc = subprocess.Popen([*_command(), *args], stdin=inp, stdout=out, stderr=err, cwd=cwd, env=env)
+        env = {**env, "TIGHTROPE_TEST_PEAK": peak.name}
+        proc = subprocess.Popen([sys.executable, "-c", MEASURED_MAIN, *args], stdin=inp, stdout=out, stderr=err, cwd=cwd, env=env)
         timer = threading.Timer(TIMEOUT, proc.kill)
         timer.start()
         try:
@@ -94,7 +114,7 @@ def run_cli(args: list[str], cwd: Path, env: dict[str, str], stdin: bytes = b"")
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
             seconds,
-            usage.ru_maxrss / 1024,  # Linux reports kilobytes
+            int(peak.read().strip() or usage.ru_maxrss) / 1024,  # kilobytes, both
         )
     assert seconds < TIMEOUT, f"tightrope {args} did not finish within {TIMEOUT} s (killed)"
     return result

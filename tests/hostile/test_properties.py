@@ -524,8 +524,11 @@ def test_mutated_saves_are_refused_cleanly_or_load_reachable_states(tmp_path: Pa
         assert read_save(tmp_path / "again.json", starter) == state
 
 
+# lone surrogates as a non-UTF-8 command line gives them (surrogateescape:
+# U+DC80..U+DCFF only; a high and a low one side by side would be a pair
+# that JSON, like any UTF-16 reader, joins into one character)
 any_text = st.lists(
-    st.text(max_size=8) | st.sampled_from(["\ud800", "\udcff", "\x00", "\x1b[2J", "\u202e", "پاکستان", '"', "\\"]), max_size=5
+    st.text(max_size=8) | st.sampled_from(["\udc80", "\udcff", "\x00", "\x1b[2J", "\u202e", "پاکستان", '"', "\\"]), max_size=5
 ).map("".join)
 
 

@@ -1,0 +1,162 @@
+"""How does Tightrope scale to big stories? One command:
+
+    .venv/bin/python benchmarks/scale_bench.py            # 1,000 and 10,000 nodes
+    .venv/bin/python benchmarks/scale_bench.py --nodes 10000 --repeat 5
+
+Generates stories of 1,000 and 10,000 nodes with benchmarks/gen_story.py and
+measures, each in a fresh subprocess:
+
+* load-and-check: ``check_story(DIR)`` (reading, YAML, validation,
+  compilation, warnings), timed inside the process, and the whole
+  ``tightrope check DIR`` command (interpreter start included);
+* explore: ``tightrope explore DIR`` with its default settings (exhaustive
+  walk to 200,000 states, 5,000 sampled games, 1,000 bot games).
+
+For every measurement it reports the best wall time of ``--repeat`` runs,
+the CPU time, the peak resident memory of the process (ru_maxrss, from
+wait4) and, in one more run under tracemalloc, the peak of memory allocated
+by Python. A baseline row shows what the interpreter and the imports alone
+take. The aim at 10,000 nodes: under 2 seconds and under 300 MB for
+load-and-check.
+
+Times are wall-clock on whatever else the machine is doing: run it on a
+quiet machine, and compare rows of one run rather than runs of different days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+AIM_SECONDS = 2.0
+AIM_MB = 300.0
+TASKS = ("baseline", "check", "cli-check", "explore")
+
+
+# ------------------------------------------------------------------ child side
+def child(task: str, folder: str, trace: bool) -> None:
+    """Run one task in this fresh process and print one JSON line about it."""
+    if trace:
+        tracemalloc.start()
+    began = time.perf_counter()
+    code = 0
+    if task == "baseline":
+        import game.cli  # noqa: F401  (what every command imports first)
+    elif task == "check":
+        from game.story import check_story
+
+        result = check_story(folder)
+        code = result.exit_code
+    elif task == "explore":
+        from game.cli import main
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = main(["explore", folder])
+    seconds = time.perf_counter() - began
+    peak = tracemalloc.get_traced_memory()[1] if trace else 0
+    print(json.dumps({"seconds": seconds, "exit": code, "trace_peak_mb": peak / 2**20}))
+
+
+# ------------------------------------------------------------------ parent side
+@dataclass
+class Measure:
+    wall: float  # whole process, seconds
+    inside: float  # the task alone, timed in the process (0 for cli-check)
+    cpu: float  # user + system seconds of the process
+    maxrss_mb: float
+    exit: int
+
+
+def run_once(task: str, folder: Path, trace: bool = False) -> tuple[Measure, float]:
+    if task == "cli-check":
+        script = Path(sys.executable).with_name("tightrope")
+        command = [str(script)] if script.exists() else [sys.executable, "-m", "game"]
+        command += ["check", str(folder)]
+    else:
+        command = [sys.executable, __file__, "--child", task, str(folder)] + (["--trace"] if trace else [])
+    with tempfile.TemporaryFile() as out:
+        began = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - began
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
+    report = json.loads(text.strip().splitlines()[-1]) if task != "cli-check" else {"seconds": 0.0, "exit": proc.returncode}
+    measure = Measure(wall, report["seconds"], usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, report["exit"])
+    return measure, float(report.get("trace_peak_mb", 0.0))
+
+
+def measure(task: str, folder: Path, repeat: int, trace: bool) -> tuple[Measure, float]:
+    runs = [run_once(task, folder)[0] for _ in range(repeat)]
+    best = min(runs, key=lambda m: m.wall)
+    best.maxrss_mb = max(m.maxrss_mb for m in runs)
+    peak = run_once(task, folder, trace=True)[1] if trace and task != "cli-check" else 0.0
+    return best, peak
+
+
+def story_size(folder: Path) -> str:
+    size = sum(p.stat().st_size for p in folder.glob("*.yaml"))
+    return f"{size / 2**20:.1f} MB of YAML in {len(list(folder.glob('*.yaml')))} files"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Time and memory of load-and-check and explore on big generated stories.")
+    parser.add_argument("--nodes", type=int, nargs="+", default=[1000, 10_000], help="story sizes (default 1000 10000)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per measurement; the best is shown (default 3)")
+    parser.add_argument("--tasks", nargs="+", choices=TASKS, default=list(TASKS))
+    parser.add_argument("--no-trace", action="store_true", help="skip the tracemalloc runs (they are slower)")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--child", nargs=2, metavar=("TASK", "DIR"), help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child[0], args.child[1], args.trace)
+        return 0
+
+    from gen_story import generate
+
+    results = []
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; best wall of {args.repeat}, peak memory of all runs")
+    header = f"{'nodes':>6} {'task':10} {'wall s':>7} {'task s':>7} {'CPU s':>6} {'RSS MB':>7} {'traced MB':>9}  verdict"
+    print(header)
+    with tempfile.TemporaryDirectory() as tmp:
+        for nodes in args.nodes:
+            folder = generate(Path(tmp) / f"story-{nodes}", nodes, seed=0)
+            print(f"{nodes:>6} story      {story_size(folder)}", flush=True)
+            for task in args.tasks:
+                m, peak = measure(task, folder, args.repeat, not args.no_trace)
+                verdict = ""
+                if task in ("check", "cli-check") and nodes >= 10_000:
+                    seconds = m.inside if task == "check" else m.wall
+                    ok = seconds < AIM_SECONDS and m.maxrss_mb < AIM_MB
+                    verdict = f"{'meets' if ok else 'MISSES'} the aim (< {AIM_SECONDS:g} s, < {AIM_MB:g} MB)"
+                if m.exit not in (0,):
+                    verdict += f" exit {m.exit}"
+                traced = f"{peak:9.1f}" if peak else f"{'-':>9}"
+                inside = f"{m.inside:7.2f}" if task != "cli-check" else f"{'-':>7}"
+                print(
+                    f"{nodes:>6} {task:10} {m.wall:7.2f} {inside} {m.cpu:6.2f} {m.maxrss_mb:7.1f} {traced}  {verdict}", flush=True
+                )
+                results.append({"nodes": nodes, "task": task, **m.__dict__, "trace_peak_mb": peak})
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
