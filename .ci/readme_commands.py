@@ -126,7 +126,9 @@ def main() -> int:
                     proc.terminate()
                     proc.wait(timeout=10)
             else:
-                done = subprocess.run(cmd, shell=True, cwd=scratch, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+                done = subprocess.run(
+                    cmd, shell=True, cwd=scratch, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600
+                )
                 if done.returncode != 0:
                     print(done.stdout[-3000:], done.stderr[-3000:], sep="\n")
                     raise SystemExit(f"readme: `{cmd}` exited {done.returncode}")

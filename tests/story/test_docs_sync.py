@@ -12,12 +12,7 @@ DOC = (ROOT / "docs" / "story-format.md").read_text()
 
 
 def test_every_field_is_documented() -> None:
-    missing = [
-        f"{obj.name}.{name}"
-        for obj in spec.ALL_OBJECTS
-        for name in obj.fields
-        if f"`{name}`" not in DOC
-    ]
+    missing = [f"{obj.name}.{name}" for obj in spec.ALL_OBJECTS for name in obj.fields if f"`{name}`" not in DOC]
     assert missing == []
 
 
