@@ -48,7 +48,7 @@ def effect_hints(story: Story, choice: Choice) -> list[Hint]:
         if not s or s == {0}:
             continue
         sign = UP if s == {1} else DOWN if s == {-1} else MIXED
-        out.append(Hint(meter.id, meter.label, sign))
+        out.append(Hint(meter.id, clean_line(meter.label), sign))
     return out
 
 
@@ -68,7 +68,7 @@ def change_lines(story: Story, state: GameState) -> list[str]:
     out = []
     for mid, delta in step.changes:
         meter = story.meter(mid)
-        out.append(f"{meter.label} {signed(delta)} ({state.meters[story.meter_index[mid]]})")
+        out.append(f"{clean_line(meter.label)} {signed(delta)} ({state.meters[story.meter_index[mid]]})")
     return out
 
 

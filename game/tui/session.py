@@ -387,7 +387,8 @@ class Session:
             node = self.story.nodes.get(step.node)
             choice = node.choice(step.choice) if node else None
             changes = tuple(
-                (self.story.meter(mid).label if mid in self.story.meter_index else mid, delta) for mid, delta in step.changes
+                (clean_line(self.story.meter(mid).label) if mid in self.story.meter_index else mid, delta)
+                for mid, delta in step.changes
             )
             out.append(
                 Decision(
