@@ -6,9 +6,11 @@ stable (documented in ``docs/story-format.md``); messages are one line.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass
 from typing import Literal
 
@@ -74,7 +76,35 @@ def one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# Each suggestion compares the word with every candidate, so a story with
+# thousands of wrong ids and thousands of real ones would take minutes. A
+# load sets a budget of comparisons (see suggestion_budget); once it is
+# spent, problems come without suggestions. Outside a load there is no limit.
+_BUDGET: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("suggestion_budget", default=None)
+SUGGESTION_BUDGET = 500_000
+
+
+@contextlib.contextmanager
+def suggestion_budget(comparisons: int = SUGGESTION_BUDGET) -> Iterator[None]:
+    token = _BUDGET.set([comparisons])
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """A ' (did you mean "x"?)' suffix when a close candidate exists, else ''."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    budget = _BUDGET.get()
+    if budget is not None:
+        size = len(candidates) if isinstance(candidates, Sized) else None
+        if size is not None and budget[0] < size:  # spent: do not even copy the candidates
+            return ""
+        pool = list(candidates)
+        if budget[0] < len(pool):
+            return ""
+        budget[0] -= len(pool)
+    else:
+        pool = list(candidates)
+    close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
     return f' (did you mean "{close[0]}"?)' if close else ""

@@ -18,7 +18,7 @@ from typing import Any
 
 from . import spec
 from .conditions import ConditionError, Expr, Symbol, compile_expr, names
-from .diagnostics import Pos, Problem, StoryError, did_you_mean
+from .diagnostics import Pos, Problem, StoryError, did_you_mean, suggestion_budget
 from .model import (
     Advisor,
     Choice,
@@ -211,6 +211,7 @@ class _Builder:
         self.flag_index: dict[str, int] = {}
         self.node_ids: set[str] = set()
         self.ending_ids: set[str] = set()
+        self._targets: set[str] | None = None
         self.source_index: dict[str, Rec] = {}
         self.symbols = _Symbols({}, {}, set())
         self.broken_ids: set[str] = set()
@@ -309,14 +310,20 @@ class _Builder:
             out.append((self.flag_index[fid], loc.value))
         return tuple(out)
 
+    def targets(self) -> set[str]:
+        """Node and ending ids, for messages about a wrong goto (built once)."""
+        if self._targets is None:
+            self._targets = self.node_ids | self.ending_ids
+        return self._targets
+
     def target(self, rec: Rec, name: str, nodes_only: bool = False) -> str | None:
         target = rec.get(name)
         if target is None:
             return None
         if target in self.node_ids or (not nodes_only and target in self.ending_ids):
             return str(target)
-        if target not in self.broken_ids:  # the union is built only for the message: O(1) per good target
-            pool = self.node_ids if nodes_only else self.node_ids | self.ending_ids
+        if target not in self.broken_ids:
+            pool = self.node_ids if nodes_only else self.targets()
             kind = "node" if nodes_only else "node or ending"
             self.error("R001", f'"{target}" is not a {kind} of this story{did_you_mean(target, pool)}', rec.at(name))
         return str(target)
@@ -350,7 +357,8 @@ def check_story(root: str | Path) -> CheckResult:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _check_story(Path(root))
+        with suggestion_budget():  # "did you mean" stays linear in the story's size
+            return _check_story(Path(root))
     finally:
         if enabled:
             gc.enable()

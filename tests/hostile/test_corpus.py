@@ -370,6 +370,17 @@ def non_utf8_file_name(lay: Layout) -> None:
     (lay.story / os.fsdecode(b"bad\xff.yaml")).write_text("nodes: 5\n")
 
 
+@maker
+def many_unknown_targets(lay: Layout) -> None:
+    """6,000 scenes whose 18,000 choices all lead nowhere: every wrong goto used
+    to compare itself with every id for a "did you mean" (minutes)."""
+    lines = ["nodes:"]
+    for i in range(6000):
+        lines += [f"  - id: s{i}", f"    title: Scene {i}", "    basis: hypothetical", "    text: A scene.", "    choices:"]
+        lines += [f"      - {{id: c{k}, text: Go on., goto: nowhere_{i}_{k}}}" for k in range(3)]
+    _hostile(lay).write_text("\n".join(lines) + "\n")
+
+
 def _condition(lay: Layout, text: str) -> None:
     template = (HERE / "templates" / "condition.yaml").read_text(encoding="utf-8")
     _hostile(lay).write_text(template.replace("@COND@", text), encoding="utf-8")
