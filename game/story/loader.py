@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -687,16 +687,23 @@ def _read_names(nodes: Mapping[str, Node], events: list[Event], endings: Mapping
 def _warnings(b: _Builder, story: Story) -> None:
     # unreachable nodes and endings, by the static graph of gotos
     graph: dict[str, set[str]] = {nid: set() for nid in story.nodes}
-    event_targets = {e.goto for e in story.events if e.goto}
+    # an event may send the story to its goto from any node, so its targets
+    # are reachable once any node is; they join the walk once, instead of
+    # being copied into every node's edges (nodes x events: gigabytes)
+    event_targets: set[str] | None = {e.goto for e in story.events if e.goto}
     threshold_endings = {t.ending for m in story.meters for t in m.thresholds}
     for nid, node in story.nodes.items():
         for c in node.choices:
             graph[nid].update(c.targets)
-        graph[nid].update(event_targets)
     seen = {story.start}
     todo = [story.start]
     while todo:
-        for nxt in graph.get(todo.pop(), ()):
+        here = todo.pop()
+        after: Iterable[str] = graph.get(here, ())
+        if event_targets is not None and here in graph:
+            after = [*after, *event_targets]
+            event_targets = None
+        for nxt in after:
             if nxt not in seen:
                 seen.add(nxt)
                 todo.append(nxt)

@@ -381,6 +381,22 @@ def many_unknown_targets(lay: Layout) -> None:
     _hostile(lay).write_text("\n".join(lines) + "\n")
 
 
+@maker
+def many_event_gotos(lay: Layout) -> None:
+    """3,000 scenes and 3,000 events that each send the story to one of them:
+    the reachability check used to copy every event's goto into every scene
+    (nine million entries, about 400 MB)."""
+    lines = ["nodes:"]
+    for i in range(3000):
+        goto = f"s{i + 1}" if i < 2999 else "contingent"
+        lines += [f"  - id: s{i}", f"    title: Scene {i}", "    basis: hypothetical", "    text: A scene."]
+        lines += [f"    choices: [{{id: go, text: Go on., goto: {goto}}}]"]
+    lines.append("events:")
+    for i in range(3000):
+        lines.append(f"  - {{id: e{i}, title: Event, basis: hypothetical, text: Something happens., chance: 0, goto: s{i}}}")
+    _hostile(lay).write_text("\n".join(lines) + "\n")
+
+
 def _condition(lay: Layout, text: str) -> None:
     template = (HERE / "templates" / "condition.yaml").read_text(encoding="utf-8")
     _hostile(lay).write_text(template.replace("@COND@", text), encoding="utf-8")
