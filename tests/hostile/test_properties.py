@@ -370,25 +370,14 @@ def _env(state: State) -> dict[str, Any]:
     }
 
 
-@settings(FAST, max_examples=400)
-@given(tree=bool_tree, state=states)
-def test_conditions_evaluate_like_the_reference(tree: T, state: State) -> None:
+@settings(FAST, max_examples=800)
+@given(typed=st.one_of(bool_tree.map(lambda t: (t, "bool")), num_tree.map(lambda t: (t, "number"))), state=states)
+def test_expressions_evaluate_like_the_reference(typed: tuple[T, str], state: State) -> None:
+    tree, want = typed
     text = render(tree)
     try:
-        expr = compile_expr(text, SYMBOLS, "bool")
+        expr = compile_expr(text, SYMBOLS, want)  # type: ignore[arg-type]
     except ConditionError as exc:  # only the size limits may refuse a valid expression
-        assert exc.code in {"C006", "C007"}, (text, exc)
-        assume(False)
-    assert expr(state) == reference(tree, _env(state)), text
-
-
-@settings(FAST, max_examples=400)
-@given(tree=num_tree, state=states)
-def test_number_expressions_evaluate_like_the_reference(tree: T, state: State) -> None:
-    text = render(tree)
-    try:
-        expr = compile_expr(text, SYMBOLS, "number")
-    except ConditionError as exc:
         assert exc.code in {"C006", "C007"}, (text, exc)
         assume(False)
     assert expr(state) == reference(tree, _env(state)), text
