@@ -2,7 +2,8 @@
 
 A child process (forked, so it starts in a millisecond with the story
 already loaded) writes two alternating states to one slot as fast as it
-can; the parent kills it with SIGKILL after a random delay of up to 20 ms,
+can; the parent kills it with SIGKILL after a random delay of up to 20 ms
+(or six saves' time on a slow disk),
 then checks the save folder: the slot must always load with read_save, to
 one of the two states, and so must its .bak. A kill that lands after the
 temporary file was created but before the rename leaves that temporary file
@@ -45,15 +46,28 @@ def _child(writer: Writer, slot: Path, story: Story, states: tuple[GameState, Ga
         os._exit(3)
 
 
+def write_time(writer: Writer, slot: Path, story: Story, state: GameState) -> float:
+    """How long one save takes here (fsync makes it depend on the disk)."""
+    times = []
+    for _ in range(5):
+        began = time.perf_counter()
+        writer(slot, story, state)
+        times.append(time.perf_counter() - began)
+    return sorted(times)[2]
+
+
 def kill_loop(writer: Writer, slot: Path, story: Story, old: GameState, new: GameState, kills: int, seed: int) -> Counter[str]:
     """Kill a writing child `kills` times; tally what the save folder holds after each kill."""
     rng = random.Random(seed)
     tally: Counter[str] = Counter()
+    # kill within a few saves' time, so kills land before, during and after
+    # saves whether the disk is fast or slow
+    longest = max(0.02, 6 * write_time(writer, slot, story, new))
     for _ in range(kills):
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
             _child(writer, slot, story, (old, new))
-        time.sleep(rng.uniform(0, 0.02))
+        time.sleep(rng.uniform(0, longest))
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, f"the writer stopped by itself: {status}"
