@@ -30,6 +30,7 @@ from typing import Any
 
 from .engine import EngineError, GameState, history, new_game
 from .engine.core import choose
+from .story.diagnostics import one_line
 from .story.model import Story
 
 FORMAT_VERSION = 2
@@ -42,6 +43,11 @@ AUTOSAVE = "autosave"
 
 class SaveError(Exception):
     """A save that cannot be read or written; the message is one line."""
+
+    def __init__(self, message: str) -> None:
+        # messages quote ids and names from the file: every reader of the
+        # message (CLI, app, class report) gets one printable line
+        super().__init__(one_line(message, 4096))
 
 
 def _now() -> str:

@@ -752,6 +752,45 @@ def test_hostile_case(case: dict[str, Any], tmp_path: Path) -> None:
     assert runs
 
 
+def test_classroom_tools_over_every_hostile_save(tmp_path: Path) -> None:
+    """`tightrope report` over a class folder holding every hostile save of the
+    corpus (beside good ones), and `tightrope transcript` of the nastiest: a
+    line per broken save, no traceback, no control character, no hang."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for case in (c for c in CASES if c["kind"] == "save"):
+        lay = layout(tmp_path / case["id"])
+        try:
+            prepare(case, lay)
+            source, target = lay.saves / "hostile.json", folder / f"{case['id']}.json"
+            if source.is_fifo():
+                os.mkfifo(target)
+            elif source.is_dir():
+                target.mkdir()
+            else:
+                shutil.copyfile(source, target)
+            shutil.copyfile(lay.saves / "good.json", folder / f"good-{case['id']}.json")
+        finally:
+            for cleanup in lay.cleanups:
+                cleanup()
+    lay = layout(tmp_path / "run")
+    before = snapshot(folder)
+    run = run_cli(["report", "--story", str(lay.story), str(folder)], lay.cwd, lay.env)
+    assert_clean(run)
+    assert run.exit == 0 and "Traceback" not in run.err
+    refused = [line for line in run.err.splitlines() if line.startswith("tightrope report: not counted: ")]
+    # every broken save is listed (the folder named like a save is searched as a folder)
+    broken = {c["id"] for c in CASES if c["kind"] == "save" and c["exit"] != 0} - {"save-folder"}
+    assert {line.split("/class/")[1].split(".json:")[0] for line in refused} == broken, run.err
+    for name in ("save-escapes-in-ids", "save-player-escapes-loads", "save-lone-surrogate-in-ids"):
+        out = tmp_path / f"{name}.md"
+        run = run_cli(["transcript", "--story", str(lay.story), "-o", str(out), str(folder / f"{name}.json")], lay.cwd, lay.env)
+        assert_clean(run)
+        assert run.exit in (0, 2)
+        assert run.exit == 2 or CONTROL.search(out.read_text(encoding="utf-8")) is None
+    assert changes(before, snapshot(folder)) == set()
+
+
 # ------------------------------------------------------------------ report
 def _report() -> Iterator[str]:
     yield f"{'case':40} {'kind':9} {'exit':>4} {'seconds':>8} {'peak MB':>8}"
