@@ -278,7 +278,11 @@ def test_unreadable_save_is_a_message(
 
 def test_state_after_failed_saves_is_untouched(tmp_path: Path, starter: Story, monkeypatch: pytest.MonkeyPatch) -> None:
     """A failed save changes nothing in the game: the same decisions give the same state."""
-    monkeypatch.setattr("game.saves.os.fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full")))
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("game.saves.os.fsync", full)
     game, _ = _plain(starter, tmp_path / "saves", "1\n1\n")
     game.run()
     expected = choose(starter, choose(starter, new_game(starter, 1, "Student"), "commit"), "address")
