@@ -14,9 +14,10 @@ from pathlib import Path
 
 from ..cli import UsageError, command, story_path, subcommand
 from ..engine import GameState
+from ..engine.core import states_from_start
 from ..story import Story, StoryError, load_story
 from ..story.text import clean_line
-from .explore import DEFAULT_MAX_STATES, DEFAULT_SAMPLES, DEFAULT_SEED_LIMIT, analyse, states_from_start
+from .explore import DEFAULT_MAX_STATES, DEFAULT_SAMPLES, DEFAULT_SEED_LIMIT, analyse
 from .playthrough import DEFAULT_MAX_TURNS, bot_names, run_bot
 
 SHOWN_PROBLEMS = 10

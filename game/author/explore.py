@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine import EngineError, GameState, branches, choose, history, new_game, replay
+from ..engine.core import states_from_start
 from ..story.conditions import names
 from ..story.model import Choice, Event, Story
 from ..story.text import clean_line
@@ -199,17 +200,6 @@ def sample(story: Story, reach: Reach, games: int, max_turns: int = SAMPLE_MAX_T
             if len(kept) < PATH_CANDIDATES or state.turn <= kept[-1].turns:
                 _keep(kept, Candidate(state.turn, path_probability(story, state), state, i, SAMPLED))
     reach.sampled += games
-
-
-def states_from_start(state: GameState) -> list[GameState]:
-    """The states of a game, from the start to ``state``."""
-    chain: list[GameState] = []
-    s: GameState | None = state
-    while s is not None:
-        chain.append(s)
-        s = s.prev
-    chain.reverse()
-    return chain
 
 
 def path_probability(story: Story, state: GameState) -> float:

@@ -157,6 +157,15 @@ def outcome_weights(choice: Choice, state: GameState) -> list[int]:
     return [max(0, o.weight(state)) for o in choice.outcomes]
 
 
+def _drawable_weights(choice: Choice, state: GameState) -> tuple[list[int], int]:
+    """The weights a draw uses and their total: all equal when every weight is 0."""
+    weights = outcome_weights(choice, state)
+    total = sum(weights)
+    if total <= 0:
+        return [1] * len(weights), len(weights)
+    return weights, total
+
+
 def _threshold(story: Story, meters: list[int]) -> str | None:
     for i, m in enumerate(story.meters):
         for t in m.thresholds:
@@ -237,11 +246,7 @@ def choose(story: Story, state: GameState, choice_id: str, rationale: str = "") 
     _apply(story, meters, flags, choice.effects, choice.sets)
     outcome: Outcome | None = None
     if choice.outcomes:
-        weights = outcome_weights(choice, state)
-        total = sum(weights)
-        if total <= 0:
-            weights = [1] * len(weights)
-            total = len(weights)
+        weights, total = _drawable_weights(choice, state)
         roll = draw(state.seed, draws, total)
         draws += 1
         for o, w in zip(choice.outcomes, weights):
@@ -276,11 +281,7 @@ def branches(story: Story, state: GameState, choice_id: str) -> list[tuple[float
     choice = _find(story, state, choice_id)
     picks: list[tuple[float, Outcome | None]]
     if choice.outcomes:
-        weights = outcome_weights(choice, state)
-        total = sum(weights)
-        if total <= 0:
-            weights = [1] * len(weights)
-            total = len(weights)
+        weights, total = _drawable_weights(choice, state)
         picks = [(w / total, o) for o, w in zip(choice.outcomes, weights) if w > 0]
     else:
         picks = [(1.0, None)]
@@ -314,6 +315,17 @@ def branches(story: Story, state: GameState, choice_id: str) -> list[tuple[float
 def undo(state: GameState) -> GameState:
     """The state before the last decision (the same state at the start)."""
     return state.prev if state.prev is not None else state
+
+
+def states_from_start(state: GameState) -> list[GameState]:
+    """The states of a game, from the start to ``state``."""
+    chain: list[GameState] = []
+    s: GameState | None = state
+    while s is not None:
+        chain.append(s)
+        s = s.prev
+    chain.reverse()
+    return chain
 
 
 def history(state: GameState) -> list[Step]:
@@ -366,12 +378,7 @@ def remap(old: Story, new: Story, state: GameState) -> GameState:
     the current node no longer exists; ``fallback`` then names the latest
     node of the history that still exists (or the new start node).
     """
-    chain: list[GameState] = []
-    s: GameState | None = state
-    while s is not None:
-        chain.append(s)
-        s = s.prev
-    chain.reverse()
+    chain = states_from_start(state)
     where = state.ending if state.ending is not None else state.node
     if where not in new.nodes and where not in new.endings:
         fallback = next((c.node for c in reversed(chain) if c.node in new.nodes), new.start)
