@@ -252,9 +252,7 @@ def open_story(value: str | None) -> Story:
     try:
         return load_story(path)
     except StoryError as exc:
-        n = len(exc.problems)
-        more = f" (and {n - 1} more; run tightrope check {path})" if n > 1 else ""
-        raise UsageError(f"the story cannot be loaded: {exc.problems[0] if exc.problems else exc}{more}") from None
+        raise UsageError(exc.summary(path)) from None
 
 
 def start_state(args: argparse.Namespace, story: Story, saves: Path) -> GameState:

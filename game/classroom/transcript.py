@@ -470,8 +470,7 @@ def open_story(story: Story | Path | str | None) -> Story:
     try:
         return load_story(path)
     except StoryError as exc:
-        first = exc.problems[0] if exc.problems else exc
-        raise TranscriptError(f"the story cannot be loaded: {first} (run tightrope check {path})") from None
+        raise TranscriptError(exc.summary(path)) from None
 
 
 def render_transcript(save_path: Path, fmt: str, story: Story | None) -> str:

@@ -65,6 +65,12 @@ class StoryError(Exception):
         first = problems[0] if problems else None
         super().__init__(str(first) if first else "story could not be loaded")
 
+    def summary(self, root: object) -> str:
+        """One line for a front end: the first problem, and where to see the rest."""
+        first = self.problems[0] if self.problems else "no usable story"
+        more = f" and {len(self.problems) - 1} more" if len(self.problems) > 1 else ""
+        return f"the story cannot be loaded: {first} (run tightrope check {root} to see it{more})"
+
 
 # and lone surrogates (file names that are not UTF-8), which no terminal can be sent
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
