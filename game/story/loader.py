@@ -495,7 +495,7 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
             ending = t.values["ending"]
             if ending not in b.ending_ids:
                 b.error("R001", f'"{ending}" is not an ending of this story{did_you_mean(ending, b.ending_ids)}', t.at("ending"))
-            ths.append(Threshold(t.get("below"), t.get("above"), ending, t.get("warning", ""), t.get("warn_within", 15), t.pos))
+            ths.append(_threshold(b, t, ending))
         meters.append(
             Meter(r.values["id"], r.values["label"], r.values["description"], r.values["start"], lo, hi, tuple(ths), r.pos)
         )
@@ -668,6 +668,21 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
         scenarios=MappingProxyType(scenarios),
         scenario_endings=MappingProxyType(scenario_endings),
     )
+
+
+def _threshold(b: _Builder, t: Rec, ending: str) -> Threshold:
+    levels = sorted((w.values["within"], w.values["text"]) for w in t.get("warnings") or [])
+    if levels:
+        for name in ("warning", "warn_within"):
+            if name in t.values:
+                b.error("S004", f'threshold has both "warnings" and "{name}": give the levels in "warnings" only', t.at(name))
+        seen: set[int] = set()
+        for w in t.get("warnings") or []:
+            if w.values["within"] in seen:
+                b.error("S010", f"two warnings at within: {w.values['within']}", w.at("within"))
+            seen.add(w.values["within"])
+        return Threshold(t.get("below"), t.get("above"), ending, levels[-1][1], levels[-1][0], t.pos, tuple(levels))
+    return Threshold(t.get("below"), t.get("above"), ending, t.get("warning", ""), t.get("warn_within", 15), t.pos)
 
 
 def _characters(b: _Builder, recs: list[Rec]) -> dict[str, Character]:
