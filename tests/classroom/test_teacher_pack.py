@@ -212,6 +212,31 @@ def test_brief_sources_are_the_storys_sources() -> None:
     assert len(cited) == len(titles)  # every source behind the story is given to students
 
 
+def syllables(word: str) -> int:
+    word = word.lower()
+    if len(word) > 3:
+        word = re.sub(r"(?:[^laeiouy]es|ed|[^laeiouy]e)$", "", word)
+    return max(1, len(re.findall(r"[aeiouy]+", word.removeprefix("y"))))
+
+
+def reading_grade(path: Path) -> tuple[float, float]:
+    """Flesch-Kincaid grade and words per sentence of a pack file's fact lines (headings and tables left out)."""
+    lines = [line for line in fact_lines(path) if not line.startswith(("#", "|"))]
+    text = re.sub(r"[*_`>\[\]]", "", "\n".join(lines))
+    said = [s for s in split_sentences(text) if re.search(r"[A-Za-z]", s)]
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]*", text)
+    per_sentence = len(words) / len(said)
+    return 0.39 * per_sentence + 11.8 * sum(map(syllables, words)) / len(words) - 15.59, per_sentence
+
+
+def test_the_short_brief_is_easier_to_read() -> None:
+    """how-the-model-works.md promises a plain-English brief for learners: about grade 6, short sentences."""
+    brief, simple = reading_grade(BRIEF), reading_grade(SIMPLE_BRIEF)
+    assert simple[0] <= 7.0 and simple[0] <= brief[0] - 2.0, (simple, brief)
+    assert simple[1] <= 12 and simple[1] < brief[1], (simple, brief)
+    assert syllables("the") == 1 and syllables("stabilization") == 5 and syllables("peace") == 1
+
+
 def test_nothing_from_the_garbled_sentence() -> None:
     for path in PACK.glob("*.md"):
         assert "predisposed" not in path.read_text(encoding="utf-8"), path.name
