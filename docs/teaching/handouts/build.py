@@ -10,8 +10,9 @@ of its text, and this script only lays it out.
 Layout rules, kept small on purpose:
 - `<!-- handout starts -->` in a document: the handout has the document's title and only what
   follows the marker (what comes before is for the teacher).
-- `<!-- lines N -->` becomes N ruled lines to write on.
-- Links are printed as their text (a link cannot be followed on paper).
+- `<!-- lines N -->` becomes N ruled lines to write on; other comments are left out.
+- A list item that starts with `[ ]` is printed with a box to tick.
+- Links are printed as their text (a link cannot be followed on paper); code breaks only at spaces.
 - A paragraph that starts with "Sources:" is set small.
 - The pack's closing licence line is replaced by the handout footer.
 """
@@ -35,11 +36,13 @@ HANDOUTS: dict[str, tuple[str, str]] = {
     "student-brief-simple.html": ("student-brief-simple.md", "brief easy"),
     "rationale-worksheet.html": ("rationale-worksheet.md", "worksheet"),
     "role-cards.html": ("role-cards.md", "cards"),
+    "running-it-in-class.html": ("running-it-in-class.md", "checklist"),
 }
 
 STARTS = "<!-- handout starts -->"
 LINES_RE = re.compile(r"^<!-- lines (\d+) -->$", re.M)
-COMMENT_RE = re.compile(r"<!--.*?-->\n?", re.S)
+COMMENT_LINE_RE = re.compile(r"^[ \t]*<!--.*?-->[ \t]*\n", re.S | re.M)  # a comment on a line of its own
+COMMENT_RE = re.compile(r"[ \t]*<!--.*?-->", re.S)  # a comment at the end of a line of text
 LICENCE_LINE = "*Tightrope teaching materials, CC BY 4.0"
 FOOTER = (
     "Tightrope teaching materials, CC BY 4.0 (creativecommons.org/licenses/by/4.0): "
@@ -64,6 +67,9 @@ ul, ol { margin: 0.3rem 0 0.5rem; padding-left: 1.3rem; }
 li { margin: 0.15rem 0; }
 p.sources { font-size: 0.82rem; color: #333; margin-top: 0.4rem; }
 body.easy { font-size: 1.1rem; line-height: 1.55; }
+li.todo { list-style: "☐  "; }
+code { font-family: "DejaVu Sans Mono", Consolas, "Liberation Mono", monospace; font-size: 0.86em; overflow-wrap: break-word; }
+code span { white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; margin: 0.4rem 0; font-size: 0.92rem; }
 th, td { border: 1px solid #777; padding: 0.25rem 0.4rem; text-align: left; vertical-align: top; }
 th { background: #eee; }
@@ -85,6 +91,11 @@ footer { margin-top: 1.2rem; padding-top: 0.3rem; border-top: 1px solid #999; fo
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   li, tr, blockquote, p.sources, .lines { break-inside: avoid; page-break-inside: avoid; }
   body.cards section, body.worksheet section { break-inside: avoid; page-break-inside: avoid; }
+  body.checklist { font-size: 0.86rem; line-height: 1.3; }
+  body.checklist main { columns: 2; column-gap: 7mm; }
+  body.checklist h1, body.checklist h1 + p { column-span: all; }
+  body.checklist h2 { margin-top: 0.5rem; font-size: 1.02rem; }
+  body.checklist section { break-inside: avoid-column; }
   body.cards { font-size: 0.93rem; line-height: 1.32; }
   body.cards section { margin-bottom: 4mm; padding-bottom: 0.4rem; }
   body.cards section h2 { margin-top: 0.6rem; }
@@ -116,7 +127,7 @@ def _source(text: str) -> tuple[str, str]:
         body = body.split(STARTS, 1)[1]
     body = "\n".join(line for line in body.splitlines() if not line.startswith(LICENCE_LINE))
     body = LINES_RE.sub(lambda m: f"@@LINES {m.group(1)}@@", body)
-    return title, COMMENT_RE.sub("", body)
+    return title, COMMENT_RE.sub("", COMMENT_LINE_RE.sub("", body))
 
 
 def _sections(body_html: str) -> str:
@@ -125,6 +136,12 @@ def _sections(body_html: str) -> str:
     out = [parts[0]]
     out += [f"<section>\n{part.rstrip()}\n</section>\n" for part in parts[1:]]
     return "".join(out)
+
+
+def _unbroken_words(match: re.Match[str]) -> str:
+    """Code whose lines may break only between words, never inside one (`--no-undo` must not print as `--no-` `undo`)."""
+    words = match.group(1).split(" ")
+    return "<code>" + " ".join(f"<span>{w}</span>" if "-" in w else w for w in words) + "</code>"
 
 
 def render(name: str) -> str:
@@ -138,6 +155,8 @@ def render(name: str) -> str:
         body_html,
     )
     body_html = body_html.replace("<p>Sources:", '<p class="sources">Sources:')
+    body_html = body_html.replace("<li>[ ] ", '<li class="todo">')
+    body_html = re.sub(r"<code>(.*?)</code>", _unbroken_words, body_html, flags=re.S)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8" />\n'
