@@ -103,7 +103,7 @@ def test_every_handout_is_built_and_listed() -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_handout_is_up_to_date(name: str) -> None:
     assert (HANDOUTS / name).read_text(encoding="utf-8") == build.render(name), (
-        f"{name} is out of date: run python docs/teaching/handouts/build.py"
+        f"{name} is out of date: run .venv/bin/python docs/teaching/handouts/build.py"
     )
 
 

@@ -4,8 +4,8 @@ Each handout is one self-contained HTML file (no scripts, no fonts, images or st
 internet) with a print stylesheet that fits A4 and Letter: the Markdown document is the one source
 of its text, and this script only lays it out.
 
-    python docs/teaching/handouts/build.py           # write the handouts
-    python docs/teaching/handouts/build.py --check   # exit 1 if a handout is out of date
+    .venv/bin/python docs/teaching/handouts/build.py          # write the handouts
+    .venv/bin/python docs/teaching/handouts/build.py --check  # exit 1 if a handout is out of date
 
 Layout rules, kept small on purpose:
 - `<!-- handout starts -->` in a document: the handout has the document's title and only what
@@ -180,7 +180,9 @@ def main(argv: list[str]) -> int:
         else:
             path.write_text(text, encoding="utf-8")
     for name in stale:
-        print(f"docs/teaching/handouts/{name}: out of date; run python docs/teaching/handouts/build.py", file=sys.stderr)
+        print(
+            f"docs/teaching/handouts/{name}: out of date; run .venv/bin/python docs/teaching/handouts/build.py", file=sys.stderr
+        )
     return 1 if stale else 0
 
 
