@@ -279,3 +279,14 @@ def test_every_lesson_ending_is_reached_and_the_full_story_is_unchanged_at_its_e
     path = ["ready", "send_officers", "date", "ask_washington", "cairo", "rules_paper", "sign", "group_line"]
     assert replay(lesson, 0, path).ending == "lesson_one_of_eight"
     assert replay(story, 0, path).node == "a3_entry"  # the full story goes on to Act 3
+
+
+def test_lesson_endings_read_the_state(lesson: Story) -> None:
+    broken = replay(lesson, 1, ["revisions", "share_group", "pledge", "no_sides", "riyadh", "accept", "security", "direct_break"])
+    assert broken.ending == "lesson_early_partner"
+    text = " ".join(lesson.endings["lesson_early_partner"].text.render(broken).split())
+    assert "the day it was broken" in text and 'never said "ready"' in text
+    assert "slogan" not in text  # Pakistan never said "ready" on this path, so no banner quotes it
+    late = replay(lesson, 1, ["ready", "send_officers", "date", "brief_gulf", "envoy", "slot", "strict", "parliament_late"])
+    text = " ".join(lesson.endings["lesson_early_partner"].text.render(late).split())
+    assert "went late" in text and 'said "ready in principle" on 20 November' in text
