@@ -833,7 +833,12 @@ def _warnings(b: _Builder, story: Story) -> None:
     for eid, ending in story.endings.items():
         if eid not in seen:
             b.warn("W001", f'ending "{eid}" cannot be reached: no choice, event or threshold leads to it', ending.pos)
-    read = _read_names(story.nodes, list(story.events), story.endings)
+    every_ending = {**story.endings, **story.scenario_endings}
+    read = _read_names(story.nodes, list(story.events), every_ending)
+    for sc in story.scenarios.values():
+        for end in sc.ends:
+            if end.cond is not None:
+                read |= names(end.cond.tree)
     set_flags = {
         i for n in story.nodes.values() for c in n.choices for i, _ in c.sets + tuple(x for o in c.outcomes for x in o.sets)
     }
@@ -863,7 +868,7 @@ def _warnings(b: _Builder, story: Story) -> None:
         if cid not in spoken:
             b.warn("W008", f'character "{cid}" never speaks: no advisor names them with who:', character.pos)
     cited = {s for n in story.nodes.values() for s in n.sources} | {s for e in story.events for s in e.sources}
-    cited |= {s for e in story.endings.values() for s in e.sources} | {t.source for t in story.glossary if t.source}
+    cited |= {s for e in every_ending.values() for s in e.sources} | {t.source for t in story.glossary if t.source}
     for sid in story.sources:
         if sid not in cited:
             b.warn("W004", f'source "{sid}" is never cited', b.source_index[sid].pos)

@@ -220,3 +220,21 @@ def test_warnings_and_warning_together_are_an_error(cast: Path) -> None:
         "        warnings: [{within: 5, text: New.}]\n\nnodes:",
     )
     assert "S004" in {p.code for p in check_story(cast).errors}
+
+
+def test_a_flag_or_source_used_only_by_a_scenario_counts_as_used(cast: Path) -> None:
+    edit(
+        cast,
+        "\nmeters:",
+        "\nflags:\n  - id: waited\n    description: Waited.\nsources:\n  - id: memo\n    title: A memo\n\nmeters:",
+    )
+    edit(
+        cast, "        effects: {us: -2, domestic: 3}\n", "        effects: {us: -2, domestic: 3}\n        set: {waited: true}\n"
+    )
+    edit(cast, "      - at: vote\n        if: us >= 55", "      - at: vote\n        if: us >= 55 and not waited")
+    edit(
+        cast,
+        "    scenario: short\n    title: A week ahead\n",
+        "    scenario: short\n    title: A week ahead\n    sources: [memo]\n",
+    )
+    assert [(p.code, p.message) for p in check_story(cast).problems] == []
