@@ -404,6 +404,8 @@ class Session:
             return export_transcript(path, fmt, None, story=self.story)
         except TranscriptError as exc:
             raise SaveError(str(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - a bug in a renderer: reported, never a crash, never retried
+            raise SaveError(f"export failed: {clean_line(str(exc)) or type(exc).__name__}") from None
 
     # ------------------------------------------------------------ reload
     def reload(self) -> ReloadResult:

@@ -6,11 +6,12 @@ import html
 import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from game.classroom.transcript import (
+from game.records.transcript import (
     TranscriptError,
     build_record,
     export_transcript,
@@ -85,25 +86,27 @@ def test_header_ending_debrief_questions_and_events(ayesha: Path) -> None:
     story = load_story(STARTER)
     data = read_envelope(ayesha)
     rec = build_record(data, story, ayesha.name)
-    ending = story.endings[data["ending"]]
+    assert data.ending is not None
+    ending = story.endings[data.ending]
     md_text = to_markdown(rec).replace("\\", "")
     assert ending.title in md_text and " ".join(ending.debrief.split()) in md_text
     for q in ending.questions:
         assert q in md_text
-    assert rec["date"] == data["created"][:10]
-    fired = [(e, d["turn"]) for d in rec["decisions"] for e in d["events"]]
-    saved = [(e, i) for i, entry in enumerate(data["history"], 1) for e in entry["events"]]
-    assert [(e["id"], t) for e, t in fired] == saved
+    assert rec.date == data.created[:10]
+    fired = [(e, d.turn) for d in rec.decisions for e in d.events]
+    saved = [(e, i) for i, entry in enumerate(data.history, 1) for e in entry.events]
+    assert [(e.id, t) for e, t in fired] == saved
     for e, _ in fired:
-        assert e["title"] == next(ev.title for ev in story.events if ev.id == e["id"])
+        assert e.title == next(ev.title for ev in story.events if ev.id == e.id)
 
 
 def test_meter_changes_match_the_save(ayesha: Path) -> None:
     data = read_envelope(ayesha)
     rec = build_record(data, load_story(STARTER))
-    for d, entry in zip(rec["decisions"], data["history"], strict=True):
-        assert {c["meter"]: c["delta"] for c in d["changes"]} == entry["changes"]
-        assert {c["meter"]: c["after"] for c in d["changes"]} == {m: entry["meters"][m] for m in entry["changes"]}
+    for d, entry in zip(rec.decisions, data.history, strict=True):
+        assert {c.meter: c.delta for c in d.total} == entry.changes
+        assert {c.meter: c.after for c in d.total} == {m: entry.meters[m] for m in entry.changes}
+        assert d.changes is not None and {c.meter: c.delta for c in d.changes} == entry.choice_changes
 
 
 def test_memo_is_the_students_own_words_in_order(story_copy: Path, tmp_path: Path) -> None:
@@ -125,11 +128,11 @@ def test_memo_is_the_students_own_words_in_order(story_copy: Path, tmp_path: Pat
         story=story_dir,
     )
     rec = build_record(read_envelope(save), load_story(story_dir))
-    assert [m["rationale"] for m in rec["memo"]] == [
+    assert [m.rationale for m in rec.memo] == [
         "First reason: Washington must hear from us before anyone else does.",
         "Second reason: let diplomats, not politicians, carry this.",
     ]
-    assert [m["choice_text"] for m in rec["memo"]] == [rec["decisions"][0]["choice_text"], rec["decisions"][1]["choice_text"]]
+    assert [m.choice_text for m in rec.memo] == [rec.decisions[0].choice_text, rec.decisions[1].choice_text]
     page = to_html(rec)
     memo = page[page.index("What I decided and why") :]
     items = re.findall(r"<li>(.*?)</li>", memo, re.S)
@@ -147,9 +150,9 @@ def test_html_is_self_contained_printable_and_charts_the_meters(ayesha: Path) ->
     assert "@media print" in page and "Content-Security-Policy" in page
     chart = page[page.index("<svg viewBox") : page.index("</svg>")]
     lines = re.findall(r'<polyline points="([^"]+)"', chart)
-    assert len(lines) == len(data["start_meters"])
+    assert len(lines) == len(data.start_meters)
     for points in lines:
-        assert len(points.split()) == len(data["history"]) + 1
+        assert len(points.split()) == len(data.history) + 1
 
 
 def test_chart_points_follow_the_meter_values(ayesha: Path) -> None:
@@ -158,7 +161,7 @@ def test_chart_points_follow_the_meter_values(ayesha: Path) -> None:
     chart = page[page.index("<svg viewBox") : page.index("</svg>")]
     first = re.findall(r'<polyline points="([^"]+)"', chart)[0]
     ys = [float(p.split(",")[1]) for p in first.split()]
-    values = [data["start_meters"]["us"]] + [e["meters"]["us"] for e in data["history"]]
+    values = [data.start_meters["us"]] + [e.meters["us"] for e in data.history]
     # SVG y grows downwards: a higher value is drawn higher up
     for (y1, v1), (y2, v2) in zip(zip(ys, values), zip(ys[1:], values[1:])):
         assert (y2 < y1) == (v2 > v1) and (y2 == y1) == (v2 == v1)
@@ -213,17 +216,17 @@ def test_a_save_from_another_story_is_shown_by_ids(ayesha: Path, story_copy: Pat
     story_dir = story_copy
     edit(story_dir / "story.yaml", "id: starter", "id: other_story")
     rec = build_record(read_envelope(ayesha), load_story(story_dir))
-    assert any('belongs to the story "starter", not to "other_story"' in n for n in rec["notes"])
-    assert [d["scene"] for d in rec["decisions"]] == [e["node"] for e in load(ayesha)["history"]]
-    assert rec["ending"]["title"] == load(ayesha)["ending"]
+    assert any('belongs to the story "starter", not to "other_story"' in n for n in rec.notes)
+    assert [d.scene for d in rec.decisions] == [e["node"] for e in load(ayesha)["history"]]
+    assert rec.ending is not None and rec.ending.title == load(ayesha)["ending"]
 
 
 def test_meter_trail_rebuilds_older_saves_without_a_trail(ayesha: Path) -> None:
     data = read_envelope(ayesha)
     ids, start, trail = meter_trail(data)
-    stripped = dict(data, start_meters={}, history=[dict(e, meters={}) for e in data["history"]])
+    stripped = replace(data, start_meters={}, history=tuple(replace(e, meters={}) for e in data.history))
     assert meter_trail(stripped) == (ids, start, trail)
-    assert trail[-1] == data["meters"]
+    assert trail[-1] == data.meters
 
 
 def test_export_transcript_paths(ayesha: Path, tmp_path: Path) -> None:

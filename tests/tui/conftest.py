@@ -13,7 +13,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 
 from game.tui.app import TightropeApp
-from game.tui.session import Session, Settings
+from game.session import Session, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTER = ROOT / "tests" / "stories" / "starter"
