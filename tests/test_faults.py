@@ -33,8 +33,8 @@ from game.cli import main
 from game.engine import new_game
 from game.engine.core import choose
 from game.plain import Plain
-from game.session import Session, Settings
 from game.saves import read_save, write_save
+from game.session import Session, Settings
 from game.story import Story
 
 STARTER = Path(__file__).resolve().parent / "stories" / "starter"

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from game.engine import new_game
+from game.engine.core import choose
 from game.records.transcript import (
     TranscriptError,
     build_record,
@@ -19,8 +21,6 @@ from game.records.transcript import (
     to_html,
     to_markdown,
 )
-from game.engine import new_game
-from game.engine.core import choose
 from game.saves import list_saves, read_envelope, write_save
 from game.story import load_story
 
