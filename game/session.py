@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import argparse
 import secrets
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .engine import EngineError, GameState, Option, RemapError, choose, jump, new_game, options, remap, undo
 from .engine.core import states_from_start
@@ -52,6 +52,9 @@ from .saves import (
 from .story import Story, StoryError, load_story
 from .story.model import Ending, Meter, Node
 from .story.text import clean_line
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 DEFAULT_MIN_RATIONALE = 40
 MAX_MIN_RATIONALE = 10_000  # characters: the same cap for every front end
@@ -308,6 +311,8 @@ class Session:
         """
         assert self.state is not None
         if self._writer is None:
+            from concurrent.futures import ThreadPoolExecutor  # only once a game is played
+
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tightrope-autosave")
         job = self._writer.submit(
             self._write_slots, self.story, self.state, self.play_settings(), self._autosave_dir(), self.autosave_slots()

@@ -15,7 +15,6 @@ from ..errors import UsageError
 from ..paths import default_saves
 
 
-
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add transcript, report and serve to the CLI."""
     p = sub.add_parser("transcript", help="write a student's decision record from a save (Markdown, HTML or JSON)")
