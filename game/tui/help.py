@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import on
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Button, Input
 
 from ..story.model import Story
@@ -68,7 +65,7 @@ BUILT_IN: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _places() -> tuple[tuple[str, type[Screen[Any]]], ...]:
+def _places() -> tuple[tuple[str, list[BindingType]], ...]:
     from .dialogs import InterludeScreen
     from .rationale import RationaleDialog
     from .saves_screen import SavesDialog
@@ -76,12 +73,12 @@ def _places() -> tuple[tuple[str, type[Screen[Any]]], ...]:
     from .title import TitleScreen
 
     return (
-        ("title", TitleScreen),
-        ("game", GameScreen),
-        ("ending", EndingScreen),
-        ("save and load", SavesDialog),
-        ("rationale", RationaleDialog),
-        ("interlude", InterludeScreen),
+        ("title", TitleScreen.BINDINGS),
+        ("game", GameScreen.BINDINGS),
+        ("ending", EndingScreen.BINDINGS),
+        ("save and load", SavesDialog.BINDINGS),
+        ("rationale", RationaleDialog.BINDINGS),
+        ("interlude", InterludeScreen.BINDINGS),
     )
 
 
@@ -97,8 +94,8 @@ def _keys(keys: list[str]) -> str:
 def key_rows() -> list[tuple[str, str, str]]:
     """(keys, what they do, where) for every binding of the screens a player meets, then Textual's own keys."""
     found: dict[tuple[str, str], list[str]] = {}  # (place, what it does) -> keys
-    for place, screen in _places():
-        for item in screen.BINDINGS:
+    for place, bindings in _places():
+        for item in bindings:
             binding = item if isinstance(item, Binding) else Binding(*item)
             base = binding.action.split("(")[0]  # choose(1) ... choose(9) are one row
             what = ACTION_HELP.get(binding.action) or ACTION_HELP.get(base) or binding.description.lower() or base

@@ -10,8 +10,8 @@ from game.tui.help import KEY_NAMES, _places, key_rows, key_table
 def test_every_binding_is_in_the_help() -> None:
     rows = key_rows()
     table = str(key_table())
-    for place, screen in _places():
-        for item in screen.BINDINGS:
+    for place, bindings in _places():
+        for item in bindings:
             binding = item if isinstance(item, Binding) else Binding(*item)
             for key in binding.key.split(","):
                 name = KEY_NAMES.get(key, key)
