@@ -151,3 +151,12 @@ def test_no_importlib_in_game() -> None:
                 else []
             )
             assert not any(n.split(".")[0] == "importlib" for n in names), f"{path} imports importlib"
+
+
+def test_dead_code_stays_gone() -> None:
+    from game import engine, saves, session
+    from game.engine import GameState
+
+    assert not hasattr(saves, "finite") and not hasattr(engine, "meter_values")
+    assert not hasattr(GameState, "over")
+    assert not hasattr(session.Session, "needs_name") and not hasattr(session, "change_text")

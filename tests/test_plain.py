@@ -152,3 +152,14 @@ def test_a_misspelt_command_is_not_played(tmp_path: Path) -> None:
 def test_options_without_a_command_play(tmp_path: Path) -> None:
     proc = run(["--plain", "--story", str(STARTER), "--seed", "3", "--saves", str(tmp_path)], "q\n", tmp_path)
     assert proc.returncode == 0 and "Choices:" in proc.stdout and "Goodbye." in proc.stdout
+
+
+def test_the_choice_and_the_event_each_show_their_own_changes(tmp_path: Path) -> None:
+    # seed 6: "address" raises domestic stability by 4, then the photo event lowers it by 6
+    proc = run(["play", "--plain", "--story", str(STARTER), "--seed", "6", "--saves", str(tmp_path)], "1\n1\n", tmp_path)
+    out = proc.stdout
+    choice = out.index("Changes: Domestic stability +4 (53)")
+    event = out.index("Changes: Domestic stability -6 (47)")
+    title = out.index(" --", choice)  # the event's heading: -- TITLE -- (basis)
+    assert choice < title < event
+    assert "-2" not in out[choice:event]  # no merged total

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from game.engine import new_game
+from game.engine import new_game, replay
 from game.engine.core import choose
 from game.records.transcript import (
+    OLD_SAVE_NOTE,
     TranscriptError,
     build_record,
     export_transcript,
@@ -277,3 +278,50 @@ def test_cli_errors(ayesha: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_stdout_output(ayesha: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["transcript", str(ayesha), "--format", "json", "-o", "-", "--story", str(STARTER)], capsys)
     assert code == 0 and json.loads(out)["student"] == "Ayesha K"
+
+
+def format_2_save(tmp_path: Path) -> Path:
+    """Seed 6: "address" raises domestic stability by 4, then the photo event lowers it by 6; written as format 2 did."""
+    story = load_story(STARTER)
+    state = replay(story, 6, ["commit", "address"], "Old Save")
+    data = json.loads(write_save(tmp_path / "old.json", story, state).read_text())
+    data["format_version"] = 2
+    for entry in data["history"]:
+        del entry["choice_changes"], entry["event_changes"]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_a_record_tells_the_choice_from_each_event(tmp_path: Path) -> None:
+    story = load_story(STARTER)
+    save = write_save(tmp_path / "new.json", story, replay(story, 6, ["commit", "address"], "New Save"))
+    rec = build_record(read_envelope(save), None)  # no story: the save itself keeps the parts
+    d = rec.decisions[1]
+    assert d.changes is not None and [(c.meter, c.delta, c.after) for c in d.changes] == [("domestic", 4, 53)]
+    (event,) = d.events
+    assert event.id == "photo" and event.changes is not None
+    assert [(c.meter, c.delta, c.after) for c in event.changes] == [("domestic", -6, 47)]
+    assert [(c.meter, c.delta) for c in d.total] == [("domestic", -2)]
+    entry = rec.to_json()["decisions"][1]  # type: ignore[index]
+    assert entry["choice_changes"] == [{"meter": "domestic", "label": "domestic", "delta": 4, "after": 53}]
+    assert entry["events"][0]["changes"][0]["delta"] == -6
+    md_text = to_markdown(build_record(read_envelope(save), story)).replace("\\", "")
+    assert "Domestic stability +4 (53)" in md_text and "Domestic stability -6 (47)" in md_text
+
+
+def test_a_record_from_an_old_save_without_its_story_says_what_it_cannot_know(tmp_path: Path) -> None:
+    save = format_2_save(tmp_path)
+    rec = build_record(read_envelope(save), None)
+    d = rec.decisions[1]
+    assert d.changes is None and d.events[0].changes is None  # not known
+    assert [(c.meter, c.delta) for c in d.total] == [("domestic", -2)]  # but the total is
+    assert OLD_SAVE_NOTE in rec.notes
+    md_text = to_markdown(rec)
+    assert "choice and events together" in md_text and "cannot be told apart" in md_text
+    assert "choice and events together" in to_html(rec)
+    assert json.loads(json.dumps(rec.to_json()))["decisions"][1]["choice_changes"] is None
+    # with its story the replay recomputes the parts, and the note goes
+    known = build_record(read_envelope(save), load_story(STARTER))
+    assert OLD_SAVE_NOTE not in known.notes and known.decisions[1].changes is not None
+    assert known.decisions[1].events[0].text  # the event's text, rendered for the replayed game
