@@ -26,17 +26,19 @@ SHOWN_PROBLEMS = 10
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add explore, graph and replay to the CLI."""
-    p = sub.add_parser(
-        "explore", help="explore every state of a story: coverage, meter ranges, paths to endings, bot playthroughs"
-    )
-    _explore_args(p)
-    p.set_defaults(handler=cmd_explore)
-    p = sub.add_parser("graph", help="draw a story as a Graphviz DOT or Mermaid graph")
-    _graph_args(p)
-    p.set_defaults(handler=cmd_graph)
-    p = sub.add_parser("replay", help="run replay testplans (YAML): choices to play and what to expect after each")
-    _replay_args(p)
-    p.set_defaults(handler=cmd_replay)
+    for name, help, arguments, handler in (
+        (
+            "explore",
+            "explore every state of a story: coverage, meter ranges, paths to endings, bot playthroughs",
+            _explore_args,
+            cmd_explore,
+        ),
+        ("graph", "draw a story as a Graphviz DOT or Mermaid graph", _graph_args, cmd_graph),
+        ("replay", "run replay testplans (YAML): choices to play and what to expect after each", _replay_args, cmd_replay),
+    ):
+        p = sub.add_parser(name, help=help)
+        arguments(p)
+        p.set_defaults(handler=handler)
 
 
 class _NotLoaded(Exception):

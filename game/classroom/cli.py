@@ -17,15 +17,24 @@ from ..paths import default_saves
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add transcript, report and serve to the CLI."""
-    p = sub.add_parser("transcript", help="write a student's decision record from a save (Markdown, HTML or JSON)")
-    _transcript_args(p)
-    p.set_defaults(handler=cmd_transcript)
-    p = sub.add_parser("report", help="summarise a class's saves: endings, choices, meters, rationales (Markdown, HTML or CSV)")
-    _report_args(p)
-    p.set_defaults(handler=cmd_report)
-    p = sub.add_parser("serve", help="serve the game to web browsers on this computer or a classroom network")
-    _serve_args(p)
-    p.set_defaults(handler=cmd_serve)
+    for name, help, arguments, handler in (
+        (
+            "transcript",
+            "write a student's decision record from a save (Markdown, HTML or JSON)",
+            _transcript_args,
+            cmd_transcript,
+        ),
+        (
+            "report",
+            "summarise a class's saves: endings, choices, meters, rationales (Markdown, HTML or CSV)",
+            _report_args,
+            cmd_report,
+        ),
+        ("serve", "serve the game to web browsers on this computer or a classroom network", _serve_args, cmd_serve),
+    ):
+        p = sub.add_parser(name, help=help)
+        arguments(p)
+        p.set_defaults(handler=handler)
 
 
 def _story_option(p: argparse.ArgumentParser, what: str = "story folder for the texts") -> None:
