@@ -66,37 +66,6 @@ def signed(n: int) -> str:
     return f"+{n}" if n > 0 else str(n)
 
 
-def change_lines(story: Story, state: GameState) -> list[str]:
-    """'US relations +8 (58)' for every meter the last decision moved."""
-    step = state.step
-    if step is None:
-        return []
-    out = []
-    for mid, delta in step.changes:
-        meter = story.meter(mid)
-        out.append(f"{clean_line(meter.label)} {signed(delta)} ({state.meters[story.meter_index[mid]]})")
-    return out
-
-
-def outcome_text(story: Story, step: Step) -> str:
-    if step.outcome is None:
-        return ""
-    node = story.nodes.get(step.node)
-    choice = node.choice(step.choice) if node else None
-    if choice is None:
-        return ""
-    for o in choice.outcomes:
-        if o.id == step.outcome:
-            return clean(o.text)
-    return ""
-
-
-def choice_text(story: Story, node_id: str, choice_id: str) -> str:
-    node = story.nodes.get(node_id)
-    choice = node.choice(choice_id) if node else None
-    return clean_line(choice.text) if choice else choice_id
-
-
 def node_title(story: Story, node_id: str) -> str:
     node = story.nodes.get(node_id)
     if node is not None:

@@ -1,6 +1,6 @@
 """The Textual app: ``tightrope play`` (and ``tightrope`` with no arguments).
 
-The app owns a :class:`~game.tui.session.Session` (story, state, saves) and
+The app owns a :class:`~game.session.Session` (story, state, saves, rules) and
 the screen stack: the title screen at the bottom, the game or the ending on
 top of it, and modal dialogs above that. Game rules stay in the engine; the
 screens only show the session and call it.
