@@ -65,7 +65,7 @@ def walk(story: Story) -> Iterator[GameState]:
             continue
         seen.add(state.key())
         yield state
-        if state.over or state.node == "a3_entry":
+        if state.ending is not None or state.node == "a3_entry":
             continue
         for option in options(story, state):
             if option.enabled:
@@ -105,7 +105,7 @@ def test_every_scene_has_a_cast_member_and_at_most_five_voices_at_once(story: St
         assert any(a.who for a in node.advisors), node.id
     most: Counter[str] = Counter()
     for state in walk(story):
-        if state.node.startswith(MINE) and not state.over:
+        if state.node.startswith(MINE) and state.ending is None:
             most[state.node] = max(most[state.node], len(voices(story, state)))
     assert set(most) == {n.id for n in mine(story)}  # the walk saw every scene
     assert max(most.values()) <= 5, most.most_common(3)
