@@ -177,7 +177,7 @@ def test_el_arish_is_not_offered_twice(story: Story) -> None:
     assert "has been open for three weeks" in scene(story, opened)
     none = at(story, "a5_out_entry", {"stayed_out": True})
     assert "hospitals" in {o.choice.id for o in options(story, none)}
-    assert "no doctors yet" in scene(story, none)
+    assert "No Pakistani doctor is yet at work" in scene(story, none)
 
 
 def test_the_surgeon_remembers_the_hospital_promise(story: Story) -> None:
