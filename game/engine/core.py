@@ -380,8 +380,9 @@ def near_thresholds(story: Story, state: GameState) -> list[tuple[str, str]]:
     out = []
     for i, m in enumerate(story.meters):
         for t in m.thresholds:
-            if t.warning and not t.crossed(state.meters[i]) and t.near(state.meters[i]):
-                out.append((m.id, t.warning))
+            text = t.warning_for(state.meters[i])
+            if text:
+                out.append((m.id, text))
     return out
 
 

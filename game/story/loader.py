@@ -495,7 +495,7 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
             ending = t.values["ending"]
             if ending not in b.ending_ids:
                 b.error("R001", f'"{ending}" is not an ending of this story{did_you_mean(ending, b.ending_ids)}', t.at("ending"))
-            ths.append(Threshold(t.get("below"), t.get("above"), ending, t.get("warning", ""), t.get("warn_within", 15), t.pos))
+            ths.append(_threshold(b, t, ending))
         meters.append(
             Meter(r.values["id"], r.values["label"], r.values["description"], r.values["start"], lo, hi, tuple(ths), r.pos)
         )
@@ -670,6 +670,21 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
     )
 
 
+def _threshold(b: _Builder, t: Rec, ending: str) -> Threshold:
+    levels = sorted((w.values["within"], w.values["text"]) for w in t.get("warnings") or [])
+    if levels:
+        for name in ("warning", "warn_within"):
+            if name in t.values:
+                b.error("S004", f'threshold has both "warnings" and "{name}": give the levels in "warnings" only', t.at(name))
+        seen: set[int] = set()
+        for w in t.get("warnings") or []:
+            if w.values["within"] in seen:
+                b.error("S010", f"two warnings at within: {w.values['within']}", w.at("within"))
+            seen.add(w.values["within"])
+        return Threshold(t.get("below"), t.get("above"), ending, levels[-1][1], levels[-1][0], t.pos, tuple(levels))
+    return Threshold(t.get("below"), t.get("above"), ending, t.get("warning", ""), t.get("warn_within", 15), t.pos)
+
+
 def _characters(b: _Builder, recs: list[Rec]) -> dict[str, Character]:
     out: dict[str, Character] = {}
     for r in recs:
@@ -818,7 +833,12 @@ def _warnings(b: _Builder, story: Story) -> None:
     for eid, ending in story.endings.items():
         if eid not in seen:
             b.warn("W001", f'ending "{eid}" cannot be reached: no choice, event or threshold leads to it', ending.pos)
-    read = _read_names(story.nodes, list(story.events), story.endings)
+    every_ending = {**story.endings, **story.scenario_endings}
+    read = _read_names(story.nodes, list(story.events), every_ending)
+    for sc in story.scenarios.values():
+        for end in sc.ends:
+            if end.cond is not None:
+                read |= names(end.cond.tree)
     set_flags = {
         i for n in story.nodes.values() for c in n.choices for i, _ in c.sets + tuple(x for o in c.outcomes for x in o.sets)
     }
@@ -848,7 +868,7 @@ def _warnings(b: _Builder, story: Story) -> None:
         if cid not in spoken:
             b.warn("W008", f'character "{cid}" never speaks: no advisor names them with who:', character.pos)
     cited = {s for n in story.nodes.values() for s in n.sources} | {s for e in story.events for s in e.sources}
-    cited |= {s for e in story.endings.values() for s in e.sources} | {t.source for t in story.glossary if t.source}
+    cited |= {s for e in every_ending.values() for s in e.sources} | {t.source for t in story.glossary if t.source}
     for sid in story.sources:
         if sid not in cited:
             b.warn("W004", f'source "{sid}" is never cited', b.source_index[sid].pos)
