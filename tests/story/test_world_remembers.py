@@ -304,8 +304,9 @@ def test_no_scene_shows_more_than_five_advisors(story: Story) -> None:
         state = new_game(story, rng.randrange(10**6))
         while state.ending is None:
             node = story.nodes[state.node]
-            shown = sum(1 for a in node.advisors if a.cond is None or a.cond(state))
-            most[node.id] = max(most.get(node.id, 0), shown)
+            shown = [a.who or a.role for a in node.advisors if a.cond is None or a.cond(state)]
+            assert len(shown) == len(set(shown)), (node.id, shown)  # one line per voice
+            most[node.id] = max(most.get(node.id, 0), len(shown))
             enabled = [o.choice.id for o in options(story, state) if o.enabled]
             state = choose(story, state, rng.choice(enabled))
     assert {n: k for n, k in most.items() if k > 5} == {}
@@ -342,3 +343,37 @@ def test_the_eight_are_named_with_pakistan_and_never_with_bahrain(story: Story) 
     eight = "Egypt, Indonesia, Jordan, Pakistan, Qatar, Saudi Arabia, Türkiye and the UAE"
     assert eight in story.nodes["a3_cairo"].text.source
     assert eight in story.endings["end_eight_nation_anchor"].debrief
+
+
+# ------------------------------------------------------------ Acts 1-2's promises come back
+def test_the_ledger_knows_whether_the_december_date_was_kept(story: Story) -> None:
+    missed = said(story, at(story, "a3_entry", {"a1_date_promised": True, "a2_date_missed": True}))["hamza"]
+    kept = said(story, at(story, "a3_entry", {"a1_date_promised": True}))["hamza"]
+    assert "we sent it a parliamentary debate instead" in missed
+    assert "Sent on the fifteenth, on time" in kept
+
+
+def test_a_broken_pledge_is_in_every_folder_in_cairo(story: Story) -> None:
+    broken = at(story, "a3_cairo", {"a1_pledged_group": True, "a2_pledge_broken": True})
+    assert "broken on 15 December" in scene(story, broken)
+    assert lock(story, broken, "own_line") is None  # nothing left to keep
+    assert lock(story, at(story, "a3_cairo", {"a1_pledged_group": True}), "own_line") is not None
+    assert (
+        "Broken, 15 December"
+        in said(story, at(story, "a3_mandate", {"a1_pledged_group": True, "a2_pledge_broken": True}))["hamza"]
+    )
+
+
+def test_the_ankara_hospital_meets_israels_say_over_who_deploys(story: Story) -> None:
+    turkish = {"a2_turkish_hospital": True, "role_medical": True}
+    assert "has not cleared the Turkish half to enter Gaza" in scene(story, at(story, "a4_rules_humanitarian", turkish))
+    inside = scene(story, at(story, "a5_entry", {**turkish, "deployed": True}))
+    assert "its Turkish half is still in El Arish" in inside
+    outside = scene(story, at(story, "a5_entry", {**turkish, "deployed": True, "a4_base_el_arish": True}))
+    assert "Turkish and Pakistani surgeons share the theatres" in outside
+
+
+def test_egypts_december_objection_is_remembered(story: Story) -> None:
+    text = scene(story, at(story, "a3_partial", {"revisions_partial": True, "a2_egypt_objected": True}))
+    assert "Cairo objected to that clause at the group's meeting in December" in text
+    assert "has not moved" in scene(story, at(story, "a3_cairo", {"a2_egypt_objected": True}))
