@@ -88,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="print the JSON Schema (draft-07) of story files")
 
+    from .lsp import cli as lsp_cli
+
+    _HANDLERS["lsp"] = lsp_cli.register(sub)
+
     for name, register in _EXTRA_PARSERS:
         register(sub.add_parser(name, help=_EXTRA_HELP[name]))
     return parser

@@ -1,0 +1,265 @@
+"""A story folder as the editor sees it: the files on disk, with the
+editor's unsaved buffers in their place.
+
+The story layer checks folders on disk (``check_story(root)``). To check
+what the author has typed but not saved, the folder is mirrored into a
+private temporary folder, with each open buffer written in place of its
+file, and the mirror is checked; problems are then mapped back to the real
+files. Only files that changed since the last check are written again. The
+codes, messages and "did you mean" are therefore exactly those of
+``tightrope check``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from game.story import Pos, Problem, check_story
+from game.story.loader import EXTENSIONS, story_files
+from game.story.yamlsafe import MAX_FILE_BYTES
+
+from .index import FileIndex, FolderIndex, index_file
+
+# a top-level `story:` key marks the folder that holds the story
+_STORY_KEY = re.compile(rb"^story[ \t]*:", re.MULTILINE)
+_STORY_KEY_TEXT = re.compile(r"^story[ \t]*:", re.MULTILINE)
+MAX_SCAN = 1000  # YAML files looked at in one folder while looking for the story folder
+
+
+def is_story_file(path: Path) -> bool:
+    return path.name.endswith(EXTENSIONS) and not path.name.startswith(".")
+
+
+def has_story_section(text: str) -> bool:
+    return _STORY_KEY_TEXT.search(text) is not None
+
+
+class RootFinder:
+    """Finds the story folder of a file: the nearest folder, from the file's
+    own upwards, that holds a YAML file with a ``story:`` section; failing
+    that, the file's own folder."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Path, tuple[int, int, bool]] = {}  # path -> (mtime, size, has story)
+
+    def root_of(self, path: Path, buffers: Mapping[Path, str]) -> Path:
+        folder = path.parent
+        for candidate in (folder, *folder.parents):
+            if self._holds_story(candidate, buffers):
+                return candidate
+        return folder
+
+    def _holds_story(self, folder: Path, buffers: Mapping[Path, str]) -> bool:
+        for path, text in buffers.items():
+            if path.parent == folder and is_story_file(path) and has_story_section(text):
+                return True
+        try:
+            with os.scandir(folder) as it:
+                names = []
+                for entry in it:
+                    if entry.name.endswith(EXTENSIONS) and not entry.name.startswith("."):
+                        names.append(entry)
+                    if len(names) >= MAX_SCAN:
+                        break
+        except OSError:
+            return False
+        for entry in names:
+            path = folder / entry.name
+            if path in buffers:
+                continue
+            try:
+                st = entry.stat()
+            except OSError:
+                continue
+            if not entry.is_file() or st.st_size > MAX_FILE_BYTES:
+                continue
+            seen = self._seen.get(path)
+            if seen is None or seen[:2] != (st.st_mtime_ns, st.st_size):
+                try:
+                    found = _STORY_KEY.search(path.read_bytes()) is not None
+                except OSError:
+                    found = False
+                seen = (st.st_mtime_ns, st.st_size, found)
+                self._seen[path] = seen
+            if seen[2]:
+                return True
+        return False
+
+
+@dataclass
+class CheckOutcome:
+    """Problems of one check, by real file; ``folder_problems`` are about the folder itself."""
+
+    by_file: dict[Path, list[Problem]] = field(default_factory=dict)
+    folder_problems: list[Problem] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    story_hash: str | None = None
+
+
+class Folder:
+    """One story folder: its mirror, its last check and its index."""
+
+    def __init__(self, root: Path, scratch: Path) -> None:
+        self.root = root
+        self.mirror = scratch / "story"
+        self.mirror.mkdir(parents=True, exist_ok=True)
+        self._written: dict[Path, tuple[object, ...]] = {}  # relative path -> what was written
+        self._indexes: dict[Path, FileIndex] = {}
+        self._disk: dict[Path, tuple[int, int, str]] = {}  # path -> (mtime, size, text)
+        self.story_hash: str | None = None  # the content hash of the last check that loaded
+
+    # -- files
+    def files(self, buffers: Mapping[Path, str], problems: list[Problem] | None = None) -> list[Path]:
+        """The folder's story files as the loader lists them, and any open
+        buffer inside it that is not saved yet."""
+        found = [path for path, _ in story_files(self.root, problems if problems is not None else [])]
+        listed = set(found)
+        for path in buffers:
+            if path not in listed and is_story_file(path) and self.root in path.parents and not _hidden(path, self.root):
+                found.append(path)
+        return sorted(found)
+
+    def text(self, path: Path, buffers: Mapping[Path, str]) -> str | None:
+        """A file's text: the editor's buffer when it is open, else the disk's."""
+        if path in buffers:
+            return buffers[path]
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        cached = self._disk.get(path)
+        if cached is not None and cached[:2] == (st.st_mtime_ns, st.st_size):
+            return cached[2]
+        if st.st_size > MAX_FILE_BYTES:
+            return None
+        try:
+            text = path.read_bytes().decode("utf-8", "replace")
+        except OSError:
+            return None
+        self._disk[path] = (st.st_mtime_ns, st.st_size, text)
+        return text
+
+    # -- checking
+    def check(self, buffers: Mapping[Path, str]) -> CheckOutcome:
+        """Check the folder with the buffers in place of their files."""
+        walk_problems: list[Problem] = []
+        files = self.files(buffers, walk_problems)
+        keep: set[Path] = set()
+        for path in files:
+            rel = path.relative_to(self.root)
+            keep.add(rel)
+            self._sync(path, rel, buffers)
+        self._prune(keep)
+        result = check_story(self.mirror)
+        outcome = CheckOutcome(files=files)
+        seen: set[tuple[str, str, str, int, int]] = set()
+        for problem in [*walk_problems, *(self._unmirror(p) for p in result.problems)]:
+            key = (problem.code, problem.message, problem.pos.file, problem.pos.line, problem.pos.column)
+            if key in seen:
+                continue
+            seen.add(key)
+            path = Path(problem.pos.file)
+            if path == self.root or not problem.pos.file:
+                outcome.folder_problems.append(problem)
+            else:
+                outcome.by_file.setdefault(path, []).append(problem)
+        if result.story is not None:
+            outcome.story_hash = result.story.hash
+        self.story_hash = outcome.story_hash
+        return outcome
+
+    def _sync(self, path: Path, rel: Path, buffers: Mapping[Path, str]) -> None:
+        target = self.mirror / rel
+        if path in buffers:
+            data = buffers[path].encode("utf-8", "surrogatepass")
+            sig: tuple[object, ...] = ("buffer", hashlib.sha1(data, usedforsecurity=False).digest())
+            if self._written.get(rel) != sig:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                self._written[rel] = sig
+            return
+        try:
+            st = path.stat()
+        except OSError:
+            self._remove(rel)
+            return
+        sig = ("disk", st.st_mtime_ns, st.st_size, st.st_ino)
+        if self._written.get(rel) == sig:
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if st.st_size > MAX_FILE_BYTES:
+            # the check refuses it by its size alone: a file of that size, with nothing in it
+            with open(target, "wb") as out:
+                out.truncate(st.st_size)
+        else:
+            try:
+                shutil.copyfile(path, target)
+            except OSError:
+                self._remove(rel)  # the check then does not see it; the walk reported why
+                return
+        self._written[rel] = sig
+
+    def _remove(self, rel: Path) -> None:
+        self._written.pop(rel, None)
+        try:
+            (self.mirror / rel).unlink()
+        except OSError:
+            pass
+
+    def _prune(self, keep: set[Path]) -> None:
+        for rel in [r for r in self._written if r not in keep]:
+            self._remove(rel)
+
+    def _unmirror(self, problem: Problem) -> Problem:
+        """The problem as it reads for the real folder."""
+        mirror, root = str(self.mirror), str(self.root)
+        file = problem.pos.file
+        if file == mirror or file.startswith(mirror + os.sep):
+            file = root + file[len(mirror) :]
+        message = problem.message.replace(mirror + os.sep, root + os.sep)
+        return Problem(problem.code, message, Pos(file, problem.pos.line, problem.pos.column), problem.severity)
+
+    # -- the index
+    def index(self, buffers: Mapping[Path, str]) -> FolderIndex:
+        """Every file's index; only files whose text changed are composed again."""
+        indexes = []
+        for path in self.files(buffers):
+            text = self.text(path, buffers)
+            if text is None:
+                continue
+            cached = self._indexes.get(path)
+            if cached is None or cached.text != text:
+                fresh = index_file(str(path), text)
+                if not fresh.ok and cached is not None:
+                    fresh.previous = cached if cached.ok else cached.previous
+                self._indexes[path] = cached = fresh
+            indexes.append(cached)
+        return FolderIndex(indexes)
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+class Scratch:
+    """The server's private temporary folder, removed when it stops."""
+
+    def __init__(self) -> None:
+        self.path = Path(tempfile.mkdtemp(prefix="tightrope-lsp-"))
+        self._count = 0
+
+    def new(self) -> Path:
+        self._count += 1
+        folder = self.path / str(self._count)
+        folder.mkdir()
+        return folder
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
