@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,6 +115,7 @@ class Folder:
         self._indexes: dict[Path, FileIndex] = {}
         self._disk: dict[Path, tuple[int, int, str]] = {}  # path -> (mtime, size, text)
         self.story_hash: str | None = None  # the content hash of the last check that loaded
+        self._index_lock = threading.Lock()  # the check's thread indexes too (see check_and_index)
 
     # -- files
     def files(self, buffers: Mapping[Path, str], problems: list[Problem] | None = None) -> list[Path]:
@@ -227,8 +229,19 @@ class Folder:
         return Problem(problem.code, message, Pos(file, problem.pos.line, problem.pos.column), problem.severity)
 
     # -- the index
+    def check_and_index(self, buffers: Mapping[Path, str]) -> CheckOutcome:
+        """Check, then index what was checked: so that each file has an index
+        from before the author's next half-typed change (see FileIndex.previous)."""
+        outcome = self.check(buffers)
+        self.index(buffers)
+        return outcome
+
     def index(self, buffers: Mapping[Path, str]) -> FolderIndex:
         """Every file's index; only files whose text changed are composed again."""
+        with self._index_lock:
+            return self._index(buffers)
+
+    def _index(self, buffers: Mapping[Path, str]) -> FolderIndex:
         indexes = []
         for path in self.files(buffers):
             text = self.text(path, buffers)

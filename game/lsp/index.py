@@ -368,23 +368,37 @@ def index_file(file: str, text: str) -> FileIndex:
     """Index one file's text. A file with a YAML error is indexed as far as
     its lines before the error still make a document, and says so."""
     index = FileIndex(file, text)
+    tree = None
     try:
         tree = compose(text, file)
     except YamlProblem as exc:
         index.problem = exc.problem.message
-        tree = None
-        line = exc.problem.pos.line
-        if line > 1:
-            head = "".join(text.splitlines(keepends=True)[: line - 1])
-            try:
-                tree = compose(head, file)
-            except YamlProblem:
-                tree = None
+        tree = _head(text, file, exc.problem.pos.line)
     except RecursionError:  # the composer bounds nesting; this is a last line of defence
         index.problem = "the file is nested too deeply to read"
-        tree = None
     _Walker(index).file(tree)
     return index
+
+
+def _head(text: str, file: str, line: int, tries: int = 4) -> YNode | None:
+    """The longest start of the text, cut before the error line, that composes.
+
+    An error is often found a line or two after the mistake (an unclosed
+    bracket is noticed where the next key starts), so each failed try cuts
+    before the line of its own error, a few times at most.
+    """
+    lines = text.splitlines(keepends=True)
+    cut = line - 1
+    for _ in range(tries):
+        if cut < 1:
+            return None
+        try:
+            return compose("".join(lines[:cut]), file)
+        except YamlProblem as exc:
+            cut = min(cut - 1, exc.problem.pos.line - 1) if exc.problem.pos.line else cut - 1
+        except RecursionError:
+            return None
+    return None
 
 
 @dataclass(slots=True)

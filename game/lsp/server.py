@@ -194,7 +194,7 @@ class StoryServer(LanguageServer):
             docs = self.workspace.text_documents
             versions = {uri: docs[uri].version for uri, r in self.roots.items() if r == root and uri in docs}
             loop = asyncio.get_running_loop()
-            outcome = await loop.run_in_executor(self.worker, folder.check, buffers)
+            outcome = await loop.run_in_executor(self.worker, folder.check_and_index, buffers)
             if root in self.folders:
                 self.publish(root, outcome, buffers, versions)
         except Exception:  # a check that fails must not stop the server
@@ -222,9 +222,9 @@ class StoryServer(LanguageServer):
                     by_uri.setdefault(uri, []).extend(
                         self.diagnostic(p, lines, whole_folder=True) for p in outcome.folder_problems
                     )
-        before = self.published.get(root, set())
-        for uri in before - set(by_uri):
-            by_uri[uri] = []
+        # every open file of the folder hears the outcome, and files that had problems hear they are gone
+        for uri in self.published.get(root, set()) | {uri for uri, r in self.roots.items() if r == root}:
+            by_uri.setdefault(uri, [])
         for uri, diagnostics in by_uri.items():
             self.text_document_publish_diagnostics(
                 t.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=versions.get(uri))
