@@ -69,6 +69,9 @@ _count = _at_least(0)
 def _explore_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("story", nargs="?", default=None, metavar="STORY_DIR", help="story folder (default: the shipped story)")
     p.add_argument(
+        "--scenario", default=None, metavar="NAME", help="explore one of the story's scenarios (default: the full story)"
+    )
+    p.add_argument(
         "--max-states",
         type=_positive,
         default=DEFAULT_MAX_STATES,
@@ -134,6 +137,10 @@ def cmd_explore(args: argparse.Namespace) -> int:
         story, shown = load_or_report(args.story, "explore")
     except _NotLoaded:
         return 2
+    try:
+        story = story.scenario_named(args.scenario)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     bots = _bots(story, args.bot)
     analysis = analyse(story, args.max_states, args.seed_limit, args.samples)
     runs = [run_bot(story, b, args.runs, args.seed, args.max_turns) for b in bots] if args.runs else []

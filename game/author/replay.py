@@ -33,7 +33,7 @@ from ..story import Story, StoryError, load_story
 from ..story.diagnostics import did_you_mean
 from ..story.yamlsafe import YamlProblem, YMap, YNode, YScalar, YSeq, load_file
 
-PLAN_KEYS = ("story", "seed", "player", "name", "description", "steps")
+PLAN_KEYS = ("story", "scenario", "seed", "player", "name", "description", "steps")
 STEP_KEYS = ("choice", "node", "ending", "outcome", "meters", "flags", "events")
 _COMPARE_RE = re.compile(r"^\s*(==|!=|<=|>=|<|>)?\s*(-?\d+)\s*$")
 
@@ -91,6 +91,8 @@ class Plan:
     player: str
     steps: list[Step]
     name: str = ""
+    scenario: str | None = None  # play this scenario of the story (None: the full story)
+    scenario_line: int = 0
 
 
 @dataclass
@@ -178,11 +180,13 @@ def read_plan(path: Path, display: str | None = None) -> Plan:
     seed = _int(items["seed"], display, "seed") if "seed" in items else 0
     player = _text(items["player"], display, "player") if "player" in items else ""
     name = _text(items["name"], display, "name") if "name" in items else ""
+    scenario = _text(items["scenario"], display, "scenario") if "scenario" in items else None
+    scenario_line = items["scenario"].pos.line if "scenario" in items else 0
     steps_node = items["steps"]
     if not isinstance(steps_node, YSeq) or not steps_node.items:
         raise PlanError(f"{_where(display, steps_node)}: steps must be a list of choice ids (at least one)")
     steps = [_step(n, item, display) for n, item in enumerate(steps_node.items, 1)]
-    return Plan(path, display, story_dir, seed, player, steps, name)
+    return Plan(path, display, story_dir, seed, player, steps, name, scenario, scenario_line)
 
 
 def _step(number: int, node: YNode, display: str) -> Step:
@@ -292,11 +296,19 @@ def _compare(story: Story, step: Step, state: GameState) -> list[tuple[int, str]
 
 
 def load_plan_story(plan: Plan, cache: dict[Path, Story]) -> Story:
-    """The plan's story, loaded once per folder; PlanError when it cannot be loaded."""
+    """The plan's story (in its scenario), loaded once per folder; PlanError when it cannot be loaded."""
     key = plan.story_dir.resolve()
     story = cache.get(key)
-    if story is not None:
-        return story
+    if story is None:
+        story = _load(plan)
+        cache[key] = story
+    try:
+        return story.scenario_named(plan.scenario)
+    except ValueError as exc:
+        raise PlanError(f"{plan.display}:{plan.scenario_line}: {exc}") from None
+
+
+def _load(plan: Plan) -> Story:
     if not plan.story_dir.is_dir():
         raise PlanError(f"{plan.display}: story folder {plan.story_dir} does not exist (story: is relative to the plan file)")
     try:
@@ -305,5 +317,4 @@ def load_plan_story(plan: Plan, cache: dict[Path, Story]) -> Story:
         first = "; ".join(str(p) for p in exc.problems[:3])
         more = f" (and {len(exc.problems) - 3} more)" if len(exc.problems) > 3 else ""
         raise PlanError(f"{plan.display}: the story {plan.story_dir} cannot be loaded: {first}{more}") from None
-    cache[key] = story
     return story

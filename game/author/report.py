@@ -38,7 +38,14 @@ def as_json(
     reach = analysis.reach
     return {
         "format": FORMAT,
-        "story": {"id": story.id, "title": story.meta.title, "version": story.version, "hash": story.hash, "path": story_path},
+        "story": {
+            "id": story.id,
+            "title": story.meta.title,
+            "version": story.version,
+            "hash": story.hash,
+            "path": story_path,
+            "scenario": story.scenario.id if story.scenario else None,
+        },
         "exhaustive": {
             "states": reach.states,
             "max_states": reach.max_states,
@@ -79,7 +86,8 @@ def as_text(story: Story, story_path: str, analysis: Analysis, runs: list[Run]) 
     say = out.append
     stats = story.stats()
     counts = ", ".join(_plural(stats[k], k) for k in ("nodes", "choices", "events", "endings"))
-    say(f"{clean_line(story.meta.title)} ({story.id} {clean_line(story.version)}, {story_path}): {counts}")
+    scenario = f", scenario {story.scenario.id}" if story.scenario else ""
+    say(f"{clean_line(story.meta.title)} ({story.id} {clean_line(story.version)}, {story_path}{scenario}): {counts}")
     reach = analysis.reach
     say("")
     if reach.bound_hit:

@@ -174,6 +174,29 @@ def _threshold(story: Story, meters: list[int]) -> str | None:
     return None
 
 
+def _route(story: Story, target: str, view: _View) -> str | None:
+    """The ending a scenario gives when the story would go to ``target`` (None: it goes on)."""
+    for end in story.routes.get(target, ()):
+        if end.cond is None or end.cond(view):
+            return end.ending
+    return None
+
+
+def _ending(story: Story, meters: list[int], flags: list[bool], counts: tuple[int, ...], turn: int, target: str) -> str | None:
+    """The ending a transition into ``target`` reaches: a collapsed meter, an ending, or a scenario's end."""
+    ending = _threshold(story, meters)
+    if ending is None and target in story.endings:
+        ending = target
+    if ending is None and story.routes:
+        ending = _route(story, target, _View(meters, flags, counts, turn))
+    return ending
+
+
+def _goes_on(story: Story, meters: list[int], target: str) -> bool:
+    """True when a transition into ``target`` does not end the game (events may fire on the way)."""
+    return target not in story.endings and target not in story.routes and _threshold(story, meters) is None
+
+
 def eligible_events(story: Story, view: _View, target: str) -> list[tuple[Event, int]]:
     """Events that may fire on the way into ``target``, with their chance (%)."""
     out = []
@@ -207,14 +230,14 @@ def _settle(
     counts = state.counts
     fired: tuple[str, ...] = ()
     # a meter that collapses ends the game even when the choice led elsewhere
-    ending = _threshold(story, meters) or (target if target in story.endings else None)
+    ending = _ending(story, meters, flags, counts, state.turn + 1, target)
     if event is not None and ending is None:
         _apply(story, meters, flags, event.effects, event.sets)
         counts = _bump(counts, story.count_index.get(event.id))
         fired = (event.id,)
         if event.goto is not None:
             target = event.goto
-        ending = _threshold(story, meters) or (target if target in story.endings else None)
+        ending = _ending(story, meters, flags, counts, state.turn + 1, target)
     node = state.node
     if ending is None:
         node = target
@@ -261,7 +284,7 @@ def choose(story: Story, state: GameState, choice_id: str, rationale: str = "") 
         assert choice.goto is not None
         target = choice.goto
     event: Event | None = None
-    if target not in story.endings and _threshold(story, meters) is None and story.events:
+    if story.events and _goes_on(story, meters, target):
         view = _View(meters, flags, state.counts, state.turn + 1)
         for e, chance in eligible_events(story, view, target):
             roll = draw(state.seed, draws, 100)
@@ -297,7 +320,7 @@ def branches(story: Story, state: GameState, choice_id: str) -> list[tuple[float
             assert choice.goto is not None
             target = choice.goto
         chances: list[tuple[Event, int]] = []
-        if target not in story.endings and _threshold(story, meters) is None and story.events:
+        if story.events and _goes_on(story, meters, target):
             chances = eligible_events(story, _View(meters, flags, state.counts, state.turn + 1), target)
         rest = p
         for e, chance in chances:

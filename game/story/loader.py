@@ -18,9 +18,11 @@ from typing import Any
 
 from . import spec
 from .conditions import ConditionError, Expr, Symbol, compile_expr, names
+from .dates import parse_span, runs_backwards
 from .diagnostics import Pos, Problem, StoryError, did_you_mean, suggestion_budget
 from .model import (
     Advisor,
+    Character,
     Choice,
     Effects,
     Ending,
@@ -30,6 +32,8 @@ from .model import (
     Meter,
     Node,
     Outcome,
+    Scenario,
+    ScenarioEnd,
     Sets,
     Source,
     Story,
@@ -37,7 +41,7 @@ from .model import (
     Threshold,
 )
 from .spec import Located, Rec
-from .text import Template, TemplateError, compile_template, word_count
+from .text import Template, TemplateError, clean_line, compile_template, word_count
 from .yamlsafe import YamlProblem, YScalar, compose, decode, read_bytes
 
 MAX_FILES = 1000
@@ -419,7 +423,9 @@ def _check_story(root: Path) -> CheckResult:
 
 
 def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story | None:
-    sections: dict[str, list[Rec]] = {k: [] for k in ("meters", "flags", "nodes", "events", "endings", "glossary", "sources")}
+    sections: dict[str, list[Rec]] = {
+        k: [] for k in ("characters", "scenarios", "meters", "flags", "nodes", "events", "endings", "glossary", "sources")
+    }
     metas: list[Rec] = []
     for rec in recs:
         if "story" in rec.values:
@@ -511,6 +517,7 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
         m.get("license", ""),
     )
 
+    characters = _characters(b, sections["characters"])
     words = 0
     nodes: dict[str, Node] = {}
     for r in node_recs:
@@ -562,9 +569,7 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
                 )
             )
             words += word_count(c.values["text"])
-        advisors = tuple(
-            Advisor(a.values["role"], a.values["says"], b.expr(a.get("if"), "bool"), a.pos) for a in r.get("advisors") or []
-        )
+        advisors = tuple(_advisor(b, a, characters) for a in r.get("advisors") or [])
         words += sum(word_count(a.says) for a in advisors)
         text = b.template(r, "text")
         words += word_count(text.all_text())
@@ -607,10 +612,17 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
             )
         )
     endings: dict[str, Ending] = {}
+    scenario_endings: dict[str, Ending] = {}
+    scenario_ids = {r.values["id"] for r in sections["scenarios"]}
     for r in ending_recs:
         text = b.template(r, "text")
         words += word_count(text.all_text()) + word_count(r.values["debrief"])
-        endings[r.values["id"]] = Ending(
+        scenario = r.get("scenario")
+        if scenario is not None and scenario not in scenario_ids:
+            b.error(
+                "R007", f'"{scenario}" is not a scenario of this story{did_you_mean(scenario, scenario_ids)}', r.at("scenario")
+            )
+        ending = Ending(
             r.values["id"],
             r.values["title"],
             r.values["basis"],
@@ -619,7 +631,9 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
             r.values["debrief"],
             tuple(r.values["questions"]),
             r.pos,
+            scenario,
         )
+        (scenario_endings if scenario is not None else endings)[ending.id] = ending
     glossary = []
     for r in sections["glossary"]:
         sid = r.get("source")
@@ -632,6 +646,7 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
         )
         for r in sections["sources"]
     }
+    scenarios = _scenarios(b, sections["scenarios"], scenario_endings)
     return Story(
         meta=meta,
         meters=tuple(meters),
@@ -649,7 +664,95 @@ def _build(b: _Builder, recs: list[Rec], digest: str, files: list[str]) -> Story
         meter_index=MappingProxyType(dict(b.meter_index)),
         flag_index=MappingProxyType(dict(b.flag_index)),
         count_index=MappingProxyType({cid: i for i, cid in enumerate(b.symbols.order)}),
+        characters=MappingProxyType(characters),
+        scenarios=MappingProxyType(scenarios),
+        scenario_endings=MappingProxyType(scenario_endings),
     )
+
+
+def _characters(b: _Builder, recs: list[Rec]) -> dict[str, Character]:
+    out: dict[str, Character] = {}
+    for r in recs:
+        cid = r.values["id"]
+        if cid in out:
+            b.error("S010", f'duplicate character id "{cid}" (first defined at {out[cid].pos})', r.at("id"))
+            continue
+        out[cid] = Character(cid, r.values["name"], r.values["role"], r.values["description"], r.at("id"))
+    return out
+
+
+def _advisor(b: _Builder, a: Rec, characters: Mapping[str, Character]) -> Advisor:
+    who = a.get("who")
+    role = a.get("role")
+    if who is not None:
+        character = characters.get(who)
+        if character is None:
+            b.error("R006", f'"{who}" is not a character of this story{did_you_mean(who, characters)}', a.at("who"))
+        elif role is None:
+            role = character.role
+    return Advisor(role or "", a.values["says"], b.expr(a.get("if"), "bool"), a.pos, who)
+
+
+def _scenarios(b: _Builder, recs: list[Rec], scenario_endings: Mapping[str, Ending]) -> dict[str, Scenario]:
+    out: dict[str, Scenario] = {}
+    for r in recs:
+        sid = r.values["id"]
+        if sid in out:
+            b.error("S010", f'duplicate scenario id "{sid}" (first defined at {out[sid].pos})', r.at("id"))
+            continue
+        start = r.values["start"]
+        if start not in b.node_ids and start not in b.broken_ids:
+            b.error(
+                "R007",
+                f'scenario "{sid}" starts at "{start}", which is not a node{did_you_mean(start, b.node_ids)}',
+                r.at("start"),
+            )
+        ends: list[ScenarioEnd] = []
+        for e in r.values["ends"]:
+            at, ending = e.values["at"], e.values["ending"]
+            if at not in b.node_ids and at not in b.broken_ids:
+                hint = " (it is an ending)" if at in b.ending_ids else did_you_mean(at, b.node_ids)
+                b.error("R007", f'"{at}" in at: is not a node of this story{hint}', e.at("at"))
+            found = scenario_endings.get(ending)
+            if found is None and ending not in b.broken_ids:
+                if ending in b.ending_ids:
+                    b.error(
+                        "S013",
+                        f'"{ending}" is an ending of the full story; give scenario "{sid}" endings of its own '
+                        f"(an ending with scenario: {sid})",
+                        e.at("ending"),
+                    )
+                else:
+                    mine = [k for k, v in scenario_endings.items() if v.scenario == sid]
+                    b.error(
+                        "R007", f'"{ending}" is not an ending of scenario "{sid}"{did_you_mean(ending, mine)}', e.at("ending")
+                    )
+            elif found is not None and found.scenario != sid:
+                b.error(
+                    "S013",
+                    f'the ending "{ending}" belongs to scenario "{found.scenario}", not "{sid}"',
+                    e.at("ending"),
+                )
+            ends.append(ScenarioEnd(at, ending, b.expr(e.get("if"), "bool"), e.pos))
+        by_node: dict[str, list[ScenarioEnd]] = {}
+        for end in ends:
+            by_node.setdefault(end.at, []).append(end)
+        for at, group in by_node.items():
+            for end in group[:-1]:
+                if end.cond is None:
+                    b.error(
+                        "S013",
+                        f'an end at "{at}" without if: comes before another end at the same node, which is never used',
+                        end.pos,
+                    )
+            if group[-1].cond is not None:
+                b.error(
+                    "S013",
+                    f'the last end at "{at}" has an if:; the last one must have none, so the scenario always ends there',
+                    group[-1].pos,
+                )
+        out[sid] = Scenario(sid, r.values["title"], r.values["description"], start, tuple(ends), r.pos)
+    return out
 
 
 _ZERO = compile_expr("0", {}, "number")
@@ -690,7 +793,8 @@ def _warnings(b: _Builder, story: Story) -> None:
     # an event may send the story to its goto from any node, so its targets
     # are reachable once any node is; they join the walk once, instead of
     # being copied into every node's edges (nodes x events: gigabytes)
-    event_targets: set[str] | None = {e.goto for e in story.events if e.goto}
+    event_targets_all = {e.goto for e in story.events if e.goto}
+    event_targets: set[str] | None = set(event_targets_all)
     threshold_endings = {t.ending for m in story.meters for t in m.thresholds}
     for nid, node in story.nodes.items():
         for c in node.choices:
@@ -737,11 +841,83 @@ def _warnings(b: _Builder, story: Story) -> None:
     for ending in story.endings.values():
         if ending.basis != "hypothetical" and not ending.sources:
             b.warn("W005", f'ending "{ending.id}" is marked {ending.basis} but cites no sources', ending.pos)
+    _scenario_warnings(b, story, graph, event_targets_all)
+    _time_warnings(b, story)
+    spoken = {a.who for n in story.nodes.values() for a in n.advisors if a.who}
+    for cid, character in story.characters.items():
+        if cid not in spoken:
+            b.warn("W008", f'character "{cid}" never speaks: no advisor names them with who:', character.pos)
     cited = {s for n in story.nodes.values() for s in n.sources} | {s for e in story.events for s in e.sources}
     cited |= {s for e in story.endings.values() for s in e.sources} | {t.source for t in story.glossary if t.source}
     for sid in story.sources:
         if sid not in cited:
             b.warn("W004", f'source "{sid}" is never cited', b.source_index[sid].pos)
+
+
+def _scenario_warnings(b: _Builder, story: Story, graph: Mapping[str, set[str]], event_targets: set[str]) -> None:
+    """Each scenario's ends are reached from its start, and each scenario ending is named by an end."""
+    named = {e.ending for sc in story.scenarios.values() for e in sc.ends}
+    for eid, ending in story.scenario_endings.items():
+        if eid not in named:
+            b.warn(
+                "W001", f'ending "{eid}" of scenario "{ending.scenario}" cannot be reached: none of its ends names it', ending.pos
+            )
+    for sc in story.scenarios.values():
+        stops = {e.at for e in sc.ends}
+        seen = {sc.start}
+        todo = [sc.start]
+        extra: set[str] | None = set(event_targets)
+        while todo:
+            here = todo.pop()
+            if here in stops:
+                continue
+            after: Iterable[str] = graph.get(here, ())
+            if extra is not None and here in graph:
+                after = [*after, *extra]
+                extra = None
+            for nxt in after:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        for end in sc.ends:
+            if end.at not in seen:
+                b.warn("W001", f'scenario "{sc.id}" never reaches "{end.at}" from its start "{sc.start}"', end.pos)
+
+
+def _time_warnings(b: _Builder, story: Story) -> None:
+    """W007: a choice, outcome or event that leads to a scene dated earlier than the one it leaves."""
+    spans = {nid: parse_span(n.date) for nid, n in story.nodes.items() if n.date}
+
+    def check(source: str, target: str, what: str, pos: Pos) -> None:
+        a, z = spans.get(source), spans.get(target)
+        if a is not None and z is not None and runs_backwards(a, z):
+            src, dst = story.nodes[source], story.nodes[target]
+            b.warn(
+                "W007",
+                f'time runs backwards: {what} leads from "{source}" ({clean_line(src.date)}, {src.pos}) '
+                f'to "{target}" ({clean_line(dst.date)}, {dst.pos})',
+                pos,
+            )
+
+    into: dict[str, list[str]] = {}
+    for nid, node in story.nodes.items():
+        for c in node.choices:
+            if c.goto is not None:
+                check(nid, c.goto, f'choice "{c.id}"', c.pos)
+                into.setdefault(c.goto, []).append(nid)
+            for o in c.outcomes:
+                check(nid, o.goto, f'outcome "{o.id}" of choice "{c.id}"', o.pos)
+                into.setdefault(o.goto, []).append(nid)
+    for e in story.events:
+        if e.goto is None or e.goto not in spans:
+            continue
+        # the event fires on the way out of a scene that leads into one of its
+        # "before" nodes (any scene, without "before"); the latest such scene counts
+        sources = {src for t in e.before for src in into.get(t, ())} if e.before else {n for v in into.values() for n in v}
+        dated = {src: span for src in sources if (span := spans.get(src)) is not None}
+        if dated:
+            latest = max(dated, key=lambda n: dated[n][0])
+            check(latest, e.goto, f'event "{e.id}"', e.pos)
 
 
 def reads_of(story: Story) -> set[str]:

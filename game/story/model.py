@@ -7,13 +7,14 @@ names used by saves, transcripts and reports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
 from .conditions import Expr
-from .diagnostics import Pos
+from .diagnostics import Pos, did_you_mean
 from .text import Template
 
 Basis = Literal["reported", "hypothetical", "mixed"]
@@ -80,11 +81,23 @@ Sets = tuple[tuple[int, bool], ...]
 
 
 @dataclass(frozen=True, slots=True)
-class Advisor:
+class Character:
+    """A recurring invented person (the cast list marks them as invented)."""
+
+    id: str
+    name: str
     role: str
+    description: str
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Advisor:
+    role: str  # the role shown: the advisor's own, else the character's
     says: str
     cond: Expr | None
     pos: Pos
+    who: str | None = None  # a character id
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +179,27 @@ class Ending:
     debrief: str
     questions: tuple[str, ...]
     pos: Pos
+    scenario: str | None = None  # reached only in this scenario
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioEnd:
+    """When the story would go to ``at``, the scenario ends with ``ending`` (if ``cond`` holds)."""
+
+    at: str
+    ending: str
+    cond: Expr | None
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    id: str
+    title: str
+    description: str
+    start: str
+    ends: tuple[ScenarioEnd, ...]
+    pos: Pos
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +240,15 @@ class Story:
     meter_index: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
     flag_index: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
     count_index: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    characters: MappingProxyType[str, Character] = field(default_factory=lambda: MappingProxyType({}))
+    scenarios: MappingProxyType[str, Scenario] = field(default_factory=lambda: MappingProxyType({}))
+    # every scenario's endings (ids not in ``endings`` unless that scenario is selected)
+    scenario_endings: MappingProxyType[str, Ending] = field(default_factory=lambda: MappingProxyType({}))
+    # the scenario being played (None: the full story) and where it ends:
+    # a node id -> the ends at that node, tried in order
+    scenario: Scenario | None = None
+    routes: MappingProxyType[str, tuple[ScenarioEnd, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    full: Story | None = field(default=None, repr=False, compare=False)  # the full story, in a scenario
 
     @property
     def id(self) -> str:
@@ -222,8 +265,45 @@ class Story:
     def meter(self, meter_id: str) -> Meter:
         return self.meters[self.meter_index[meter_id]]
 
-    def is_ending(self, target: str) -> bool:
-        return target in self.endings
+    def with_scenario(self, scenario_id: str | None) -> Story:
+        """The story as played in one of its scenarios (``None``: the full story).
+
+        A scenario starts at its own node and ends where its ``ends`` say,
+        with endings of its own; everything else is the same compiled story,
+        shared, so deriving it costs nothing. Raises KeyError for an unknown id.
+        """
+        full = self.full or self
+        if scenario_id is None:
+            return full
+        sc = full.scenarios[scenario_id]
+        routes: dict[str, list[ScenarioEnd]] = {}
+        for end in sc.ends:
+            routes.setdefault(end.at, []).append(end)
+        nodes, events, targets = _scope(full, sc.start, set(routes))
+        endings = {eid: e for eid, e in full.endings.items() if eid in targets}
+        endings.update({eid: e for eid, e in full.scenario_endings.items() if e.scenario == sc.id})
+        derived = replace(
+            full,
+            meta=replace(full.meta, start=sc.start),
+            nodes=MappingProxyType({nid: full.nodes[nid] for nid in full.nodes if nid in nodes}),
+            events=tuple(e for e in full.events if e.id in events),
+            endings=MappingProxyType(endings),
+            scenario=sc,
+            routes=MappingProxyType({k: tuple(v) for k, v in routes.items()}),
+            hash=hashlib.sha256(f"{full.hash}:{sc.id}".encode()).hexdigest(),
+            full=full,
+        )
+        return derived
+
+    def scenario_named(self, name: str | None) -> Story:
+        """``with_scenario`` for a name a person typed: raises ValueError with a one-line message."""
+        full = self.full or self
+        if name is None or name in full.scenarios:
+            return self.with_scenario(name)
+        if not full.scenarios:
+            raise ValueError(f'unknown scenario "{name}": this story has no scenarios')
+        known = ", ".join(full.scenarios)
+        raise ValueError(f'unknown scenario "{name}"{did_you_mean(name, full.scenarios)} (scenarios: {known})')
 
     def stats(self) -> dict[str, int]:
         return {
@@ -235,7 +315,41 @@ class Story:
             "events": len(self.events),
             "key_decisions": sum(1 for n in self.nodes.values() if n.key),
             "glossary": len(self.glossary),
+            "characters": len(self.characters),
+            "scenarios": len(self.scenarios),
             "sources": len(self.sources),
             "words": self.words,
             "files": len(self.files),
         }
+
+
+def _scope(story: Story, start: str, stops: set[str]) -> tuple[set[str], set[str], set[str]]:
+    """What a game from ``start`` can reach when reaching a node of ``stops`` ends it.
+
+    Returns (nodes, event ids, endings and other targets): a walk along
+    choices and outcomes, joined by the events that can fire on the way into
+    a node reached (or anywhere, without ``before``), and their gotos. Every
+    ending a meter's threshold names is reachable from anywhere.
+    """
+    targets = {t.ending for m in story.meters for t in m.thresholds}
+    nodes: set[str] = set()
+    fired: set[str] = set()
+    todo = [start]
+    while todo:
+        while todo:
+            here = todo.pop()
+            if here in nodes or here in stops:
+                continue
+            node = story.nodes.get(here)
+            if node is None:
+                targets.add(here)
+                continue
+            nodes.add(here)
+            for c in node.choices:
+                todo.extend(c.targets)
+        for e in story.events:
+            if e.id not in fired and (not e.before or e.before & nodes):
+                fired.add(e.id)
+                if e.goto is not None:
+                    todo.append(e.goto)
+    return nodes, fired, targets

@@ -319,12 +319,21 @@ class Field:
 
 
 class Obj(T):
-    def __init__(self, name: str, doc: str, fields: list[Field], one_of: list[tuple[str, ...]] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        doc: str,
+        fields: list[Field],
+        one_of: list[tuple[str, ...]] | None = None,
+        any_of: list[tuple[str, ...]] | None = None,
+    ) -> None:
         self.name = name
         self.doc = doc
         self.fields = {f.name: f for f in fields}
         # groups of fields of which exactly one must be present
         self.one_of = one_of or []
+        # groups of fields of which at least one must be present
+        self.any_of = any_of or []
 
     def label(self) -> str:
         return f"a {self.name} (a mapping)"
@@ -358,6 +367,11 @@ class Obj(T):
                 what = "has both" if present else "needs one of"
                 ctx.error("S004", f"{self.name} {what} {names}", node.pos)
                 ok = False
+        for group in self.any_of:
+            if not any(g in node.items for g in group):
+                names = " or ".join(f'"{g}"' for g in group)
+                ctx.error("S003", f"{self.name} needs {names}", node.pos)
+                ok = False
         if not ok:
             id_node = node.items.get("id")
             if id_node is not None and isinstance(id_node[1], YScalar):
@@ -383,8 +397,14 @@ class Obj(T):
             required = [f.name for f in self.fields.values() if f.required]
             if required:
                 body["required"] = required
-            if self.one_of:
-                body["oneOf"] = [{"required": [g]} for group in self.one_of for g in group]
+            # each group is its own constraint: one oneOf per group (an object
+            # with two groups needs both to hold, so they are combined with allOf)
+            groups = [{"oneOf": [{"required": [g]} for g in group]} for group in self.one_of]
+            groups += [{"anyOf": [{"required": [g]} for g in group]} for group in self.any_of]
+            if len(groups) == 1:
+                body.update(groups[0])
+            elif groups:
+                body["allOf"] = groups
             defs[self.name] = body
         return {"$ref": f"#/definitions/{self.name}"}
 
@@ -459,14 +479,33 @@ FLAG = Obj(
     ],
 )
 
+CHARACTER = Obj(
+    "character",
+    "A recurring invented person whom advisors can name with who:. The cast list marks every character as invented.",
+    [
+        Field("id", Id(), True, "Stable id, used in advisors' who:."),
+        Field("name", Str(), True, "The character's name."),
+        Field("role", Str(), True, 'Their office or place, for example "Director, UN desk, Foreign Office".'),
+        Field("description", Str(max_len=300), True, "One line for the cast list."),
+    ],
+)
+
 ADVISOR = Obj(
     "advisor",
-    "One voice on the decision: a role and what they say.",
+    "One voice on the decision: who speaks (a character, an office or a group) and what they say.",
     [
-        Field("role", Str(), True, 'Who speaks: an office or a group, for example "Foreign Office".'),
+        Field("who", Id(), False, "Id of a character from the characters: section; their name and role are shown."),
+        Field(
+            "role",
+            Str(),
+            False,
+            'Who speaks when no character does: an office or a group, for example "Foreign Office". '
+            "With who:, it replaces the character's role for this scene.",
+        ),
         Field("says", Str(), True, "What they say, in their own best terms."),
         Field("if", Expr("bool"), False, "Only shown when this condition holds."),
     ],
+    any_of=[("who", "role")],
 )
 
 OUTCOME = Obj(
@@ -562,6 +601,39 @@ ENDING = Obj(
         Field("text", Str(doc=TEXT), True, "What happened."),
         Field("debrief", Str(), True, "What was real, what was invented, and what the ending teaches."),
         Field("questions", List(Str(), min_items=1), True, "Discussion questions."),
+        Field(
+            "scenario",
+            Id(),
+            False,
+            "Id of the scenario this ending belongs to: only that scenario reaches it (through its ends:), never the full story.",
+        ),
+    ],
+)
+
+SCENARIO_END = Obj(
+    "scenario_end",
+    "Where a scenario stops: when the story would go to the node at:, the scenario ends instead.",
+    [
+        Field("at", Id(), True, "Id of a node; reaching it ends the scenario."),
+        Field("ending", Id(), True, "Id of the ending reached (an ending with scenario: set to this scenario)."),
+        Field(
+            "if",
+            Expr("bool"),
+            False,
+            "Only when this holds; entries for the same node are tried in order, and the last one has no if.",
+        ),
+    ],
+)
+
+SCENARIO = Obj(
+    "scenario",
+    "A shorter game inside the story: its own start node, and nodes where it ends with endings of its own.",
+    [
+        Field("id", Id(), True, "Stable id, as given to --scenario."),
+        Field("title", Str(), True, "Title shown where the player chooses what to play."),
+        Field("description", Str(), True, "One or two sentences: what it covers and how long it takes."),
+        Field("start", Id(), True, "Id of the node the scenario starts at."),
+        Field("ends", List(SCENARIO_END, min_items=1), True, "Where the scenario stops, and which ending it gives."),
     ],
 )
 
@@ -593,6 +665,8 @@ FILE = Obj(
     "One YAML file of a Tightrope story folder. Any file may hold any of these sections.",
     [
         Field("story", META),
+        Field("characters", List(CHARACTER)),
+        Field("scenarios", List(SCENARIO)),
         Field("meters", List(METER)),
         Field("flags", List(FLAG)),
         Field("nodes", List(NODE)),
@@ -621,4 +695,21 @@ def json_schema() -> dict[str, Any]:
     }
 
 
-ALL_OBJECTS = [FILE, META, METER, THRESHOLD, FLAG, NODE, ADVISOR, CHOICE, OUTCOME, EVENT, ENDING, TERM, SOURCE]
+ALL_OBJECTS = [
+    FILE,
+    META,
+    CHARACTER,
+    SCENARIO,
+    SCENARIO_END,
+    METER,
+    THRESHOLD,
+    FLAG,
+    NODE,
+    ADVISOR,
+    CHOICE,
+    OUTCOME,
+    EVENT,
+    ENDING,
+    TERM,
+    SOURCE,
+]

@@ -192,3 +192,13 @@ def test_check_compares_like_python(op: str, bound: int, value: int) -> None:
 @given(st.integers(-50, 50), st.integers(0, 50), st.integers(-120, 120))
 def test_check_range_is_inclusive(lo: int, width: int, value: int) -> None:
     assert Check("in", lo, lo + width).holds(value) == (lo <= value <= lo + width)
+
+
+def test_a_plan_names_its_scenario(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cast = ROOT / "tests" / "stories" / "cast"
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(f"story: {cast}\nscenario: short\nsteps: [wait, {{choice: go_on, ending: short_behind}}]\n", encoding="utf-8")
+    assert cli("replay", plan).code == 0
+    plan.write_text(f"story: {cast}\nscenario: shrt\nsteps: [wait]\n", encoding="utf-8")
+    r = cli("replay", plan)
+    assert r.code == 2 and f'{plan}:2: unknown scenario "shrt" (did you mean "short"?)' in r.err
