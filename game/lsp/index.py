@@ -37,15 +37,16 @@ class Kind:
     in_conditions: bool = False  # conditions and {name} in text may read it
 
 
-# The one table of ids. A new kind of id (characters named by an advisor's
-# `who:`) is one more line here.
+# The one table of ids: a new kind of id is one more line here.
 KINDS: tuple[Kind, ...] = (
     Kind("meter", "meters", ("effects",), in_conditions=True),
     Kind("flag", "flags", ("set",), in_conditions=True),
-    Kind("node", "nodes", ("goto", "before", "start"), in_conditions=True),
+    Kind("node", "nodes", ("goto", "before", "start", "at"), in_conditions=True),
     Kind("event", "events", (), in_conditions=True),
     Kind("ending", "endings", ("goto", "ending")),
     Kind("source", "sources", ("sources", "source"), namespace="source"),
+    Kind("character", "characters", ("who",), namespace="character"),
+    Kind("scenario", "scenarios", ("scenario",), namespace="scenario"),
 )
 
 KIND = {k.name: k for k in KINDS}
@@ -61,7 +62,7 @@ ID_RE = re.compile(spec.ID_PATTERN)
 # template tags as the story layer reads them (game/story/text.py)
 TAG_RE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 # objects shown in a file's outline
-OUTLINE = {"story", "meter", "flag", "node", "choice", "outcome", "event", "ending", "source"}
+OUTLINE = {"story", "character", "scenario", "meter", "flag", "node", "choice", "outcome", "event", "ending", "source"}
 MAX_INFO_VALUES = 2000  # a hover never walks more than this of one record
 
 

@@ -46,6 +46,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 SYMBOL_KINDS = {
     "story": t.SymbolKind.File,
+    "character": t.SymbolKind.Object,
+    "scenario": t.SymbolKind.Namespace,
     "meter": t.SymbolKind.Number,
     "flag": t.SymbolKind.Boolean,
     "node": t.SymbolKind.Class,

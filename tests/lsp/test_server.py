@@ -13,7 +13,9 @@ from pygls.exceptions import JsonRpcException
 
 from game.story import check_story, load_story
 
-from .conftest import Editor, apply_edit, line_text
+from .conftest import ROOT, Editor, apply_edit, line_text
+
+STORIES = ROOT / "tests" / "stories"
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -307,3 +309,20 @@ async def test_hover_shows_explored_meter_ranges_when_they_match_the_story(edito
     await editor.diagnostics(uri)
     text = await editor.hover(uri, editor.at(uri, "goto: decision", len("goto: dec")))
     assert text is not None and "as explored" not in text
+
+
+async def test_characters_and_scenarios(editor: Editor, tmp_path: Path) -> None:
+    story = tmp_path / "cast"
+    shutil.copytree(STORIES / "cast", story)
+    uri = editor.open(story / "story.yaml")
+    assert await editor.complete(uri, editor.at(uri, "who: sana", len("who: "))) == ["sana", "tariq"]
+    about = await editor.hover(uri, editor.at(uri, "who: tariq", len("who: ta")))
+    assert about is not None and "**Character** `tariq`: Lt Gen Tariq Hayat" in about and "role: Corps commander" in about
+    location = await editor.definition(uri, editor.at(uri, "scenario: short", len("scenario: sh")))
+    assert location is not None and location.range.start.line == editor.at(uri, "- id: short", 6).line
+    location = await editor.definition(uri, editor.at(uri, "at: vote", len("at: vo")))
+    assert location is not None and location.range.start.line == editor.at(uri, "- id: vote", 6).line
+    edit = await editor.rename(uri, editor.at(uri, "- id: sana", 7), "sana_mirza")
+    assert edit is not None and apply_edit(edit) == {"story.yaml": 3}
+    result = check_story(story)
+    assert not result.errors and result.story is not None and "sana_mirza" in result.story.characters
