@@ -18,6 +18,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from .index import FileIndex, FolderIndex, index_file
 _STORY_KEY = re.compile(rb"^story[ \t]*:", re.MULTILINE)
 _STORY_KEY_TEXT = re.compile(r"^story[ \t]*:", re.MULTILINE)
 MAX_SCAN = 1000  # YAML files looked at in one folder while looking for the story folder
+WATCH_SECONDS = 0.5  # how often a worker process looks whether the server is still there
 
 
 def is_story_file(path: Path) -> bool:
@@ -104,8 +106,70 @@ class CheckOutcome:
     story_hash: str | None = None
 
 
+@dataclass
+class CheckJob:
+    """What a check needs once the mirror is written: plain data, so that it
+    can be sent to a worker process."""
+
+    mirror: str
+    walk_problems: list[Problem]
+    files: list[Path]
+
+
+@dataclass
+class IndexJob:
+    """Files to index again: (the real file's name, the mirror copy to read)."""
+
+    files: list[tuple[str, str]]
+
+
+def quiet_worker() -> None:
+    """Start a worker process. It must never touch the protocol's pipes, so its
+    standard input and output go to the null device (and the editor sees the
+    server's output end when the server ends, not when its worker does); and
+    it must not outlive the server, even one killed outright, so it watches
+    for the server to go."""
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.close(null)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="tightrope-watch-server", daemon=True).start()
+
+
+def run_check(mirror: str) -> tuple[list[Problem], str | None]:
+    """The story layer's check of the mirror (run in a worker process)."""
+    result = check_story(Path(mirror))
+    return result.problems, result.story.hash if result.story is not None else None
+
+
+def run_index(job: IndexJob) -> list[FileIndex]:
+    """Index the mirror copies of changed files (run in a worker process)."""
+    out = []
+    for real, copy in job.files:
+        try:
+            data = Path(copy).read_bytes()
+        except OSError:
+            continue
+        if len(data) <= MAX_FILE_BYTES:
+            out.append(index_file(real, data.decode("utf-8", "replace")))
+    return out
+
+
 class Folder:
-    """One story folder: its mirror, its last check and its index."""
+    """One story folder: its mirror, its last check and its index.
+
+    A check is three steps, so that the middle one can run in another
+    process: :meth:`prepare` (write the buffers into the mirror), the story
+    layer's check of the mirror (:func:`run_check`), and :meth:`finish`
+    (map the problems back to the real files). :meth:`check` does all three.
+    """
 
     def __init__(self, root: Path, scratch: Path) -> None:
         self.root = root
@@ -114,14 +178,18 @@ class Folder:
         self._written: dict[Path, tuple[object, ...]] = {}  # relative path -> what was written
         self._indexes: dict[Path, FileIndex] = {}
         self._disk: dict[Path, tuple[int, int, str]] = {}  # path -> (mtime, size, text)
+        self._listed: list[Path] | None = None  # the story files the last check found
+        self._folder_index: tuple[tuple[int, ...], FolderIndex] | None = None
         self.story_hash: str | None = None  # the content hash of the last check that loaded
-        self._index_lock = threading.Lock()  # the check's thread indexes too (see check_and_index)
 
     # -- files
-    def files(self, buffers: Mapping[Path, str], problems: list[Problem] | None = None) -> list[Path]:
+    def files(self, buffers: Mapping[Path, str], problems: list[Problem] | None = None, walk: bool = True) -> list[Path]:
         """The folder's story files as the loader lists them, and any open
-        buffer inside it that is not saved yet."""
-        found = [path for path, _ in story_files(self.root, problems if problems is not None else [])]
+        buffer inside it that is not saved yet. Without ``walk``, the list the
+        last check found is used (the folder is walked again at each check)."""
+        if walk or self._listed is None:
+            self._listed = [path for path, _ in story_files(self.root, problems if problems is not None else [])]
+        found = list(self._listed)
         listed = set(found)
         for path in buffers:
             if path not in listed and is_story_file(path) and self.root in path.parents and not _hidden(path, self.root):
@@ -150,7 +218,12 @@ class Folder:
 
     # -- checking
     def check(self, buffers: Mapping[Path, str]) -> CheckOutcome:
-        """Check the folder with the buffers in place of their files."""
+        """Check the folder with the buffers in place of their files (all in this process)."""
+        job = self.prepare(buffers)
+        return self.finish(job, *run_check(job.mirror))
+
+    def prepare(self, buffers: Mapping[Path, str]) -> CheckJob:
+        """List the folder's files and bring the mirror up to date."""
         walk_problems: list[Problem] = []
         files = self.files(buffers, walk_problems)
         keep: set[Path] = set()
@@ -159,10 +232,13 @@ class Folder:
             keep.add(rel)
             self._sync(path, rel, buffers)
         self._prune(keep)
-        result = check_story(self.mirror)
-        outcome = CheckOutcome(files=files)
+        return CheckJob(str(self.mirror), walk_problems, files)
+
+    def finish(self, job: CheckJob, problems: list[Problem], story_hash: str | None) -> CheckOutcome:
+        """The check's problems, by real file."""
+        outcome = CheckOutcome(files=job.files, story_hash=story_hash)
         seen: set[tuple[str, str, str, int, int]] = set()
-        for problem in [*walk_problems, *(self._unmirror(p) for p in result.problems)]:
+        for problem in [*job.walk_problems, *(self._unmirror(p) for p in problems)]:
             key = (problem.code, problem.message, problem.pos.file, problem.pos.line, problem.pos.column)
             if key in seen:
                 continue
@@ -172,10 +248,50 @@ class Folder:
                 outcome.folder_problems.append(problem)
             else:
                 outcome.by_file.setdefault(path, []).append(problem)
-        if result.story is not None:
-            outcome.story_hash = result.story.hash
-        self.story_hash = outcome.story_hash
+        self.story_hash = story_hash
         return outcome
+
+    # -- the index
+    def index_job(self, buffers: Mapping[Path, str]) -> IndexJob:
+        """The files whose text changed since they were last indexed (the mirror
+        holds their text as of the last :meth:`prepare`)."""
+        stale = []
+        for path in self.files(buffers, walk=False):
+            cached = self._indexes.get(path)
+            if cached is None or cached.text != self.text(path, buffers):
+                stale.append((str(path), str(self.mirror / path.relative_to(self.root))))
+        return IndexJob(stale)
+
+    def take_indexes(self, indexes: list[FileIndex]) -> None:
+        """Keep indexes made elsewhere (by :func:`run_index`)."""
+        for fresh in indexes:
+            self._keep(Path(fresh.file), fresh)
+
+    def _keep(self, path: Path, fresh: FileIndex) -> FileIndex:
+        cached = self._indexes.get(path)
+        if not fresh.ok and cached is not None:
+            fresh.previous = cached if cached.ok else cached.previous
+        self._indexes[path] = fresh
+        return fresh
+
+    def index(self, buffers: Mapping[Path, str], fresh: bool = True) -> FolderIndex:
+        """Every file's index. With ``fresh``, files whose text changed since
+        they were indexed are indexed again here; without, their last index
+        serves (completion only needs the ids, and must be quick)."""
+        indexes = []
+        for path in self.files(buffers, walk=False):
+            cached = self._indexes.get(path)
+            if cached is None or fresh:
+                text = self.text(path, buffers)
+                if text is None:
+                    continue
+                if cached is None or cached.text != text:
+                    cached = self._keep(path, index_file(str(path), text))
+            indexes.append(cached)
+        key = tuple(id(i) for i in indexes)
+        if self._folder_index is None or self._folder_index[0] != key:
+            self._folder_index = (key, FolderIndex(indexes))
+        return self._folder_index[1]
 
     def _sync(self, path: Path, rel: Path, buffers: Mapping[Path, str]) -> None:
         target = self.mirror / rel
@@ -228,45 +344,45 @@ class Folder:
         message = problem.message.replace(mirror + os.sep, root + os.sep)
         return Problem(problem.code, message, Pos(file, problem.pos.line, problem.pos.column), problem.severity)
 
-    # -- the index
-    def check_and_index(self, buffers: Mapping[Path, str]) -> CheckOutcome:
-        """Check, then index what was checked: so that each file has an index
-        from before the author's next half-typed change (see FileIndex.previous)."""
-        outcome = self.check(buffers)
-        self.index(buffers)
-        return outcome
-
-    def index(self, buffers: Mapping[Path, str]) -> FolderIndex:
-        """Every file's index; only files whose text changed are composed again."""
-        with self._index_lock:
-            return self._index(buffers)
-
-    def _index(self, buffers: Mapping[Path, str]) -> FolderIndex:
-        indexes = []
-        for path in self.files(buffers):
-            text = self.text(path, buffers)
-            if text is None:
-                continue
-            cached = self._indexes.get(path)
-            if cached is None or cached.text != text:
-                fresh = index_file(str(path), text)
-                if not fresh.ok and cached is not None:
-                    fresh.previous = cached if cached.ok else cached.previous
-                self._indexes[path] = cached = fresh
-            indexes.append(cached)
-        return FolderIndex(indexes)
-
 
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
 class Scratch:
-    """The server's private temporary folder, removed when it stops."""
+    """The server's private temporary folder (made when first needed), removed
+    when it stops; folders left by servers that were killed are removed when
+    the next one makes its own."""
+
+    PREFIX = "tightrope-lsp-"
 
     def __init__(self) -> None:
-        self.path = Path(tempfile.mkdtemp(prefix="tightrope-lsp-"))
+        self._path: Path | None = None
         self._count = 0
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            self._path = Path(tempfile.mkdtemp(prefix=f"{self.PREFIX}{os.getpid()}-"))
+            self._sweep(self._path.parent)
+        return self._path
+
+    def _sweep(self, where: Path) -> None:
+        if os.name != "posix":  # (os.kill(pid, 0) is no harmless probe on Windows)
+            return
+        try:
+            entries = list(os.scandir(where))
+        except OSError:
+            return
+        for entry in entries:
+            m = re.match(rf"{self.PREFIX}(\d+)-", entry.name)
+            if m is None or int(m.group(1)) == os.getpid() or _alive(int(m.group(1))):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_uid == os.getuid():
+                    shutil.rmtree(entry.path, ignore_errors=True)
+            except OSError:
+                continue
 
     def new(self) -> Path:
         self._count += 1
@@ -275,4 +391,16 @@ class Scratch:
         return folder
 
     def remove(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+        if self._path is not None:
+            shutil.rmtree(self._path, ignore_errors=True)
+            self._path = None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, and is someone else's
+        return True
+    return True

@@ -2,8 +2,10 @@
 
 Every handler is guarded: whatever a file holds, a handler that fails logs
 the failure to the editor (``window/logMessage``) and answers with nothing,
-and the server keeps answering. Checks run on one worker thread, debounced
-per story folder, so typing never waits for a check.
+and the server keeps answering. Checks (and the indexing of changed files)
+run in one worker process, debounced per story folder: typing and
+completion never wait for a check, and a check that fails, however badly,
+cannot take the server down with it.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ import asyncio
 import atexit
 import functools
 import json
+import multiprocessing
 import re
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,7 +35,7 @@ from game.story.loader import RESERVED
 
 from .complete import Completer
 from .describe import Writer, describe_condition, describe_field, describe_id
-from .folder import CheckOutcome, Folder, RootFinder, Scratch, has_story_section
+from .folder import CheckOutcome, Folder, RootFinder, Scratch, has_story_section, quiet_worker, run_check, run_index
 from .index import KIND, Def, FolderIndex, Outline, Span, Target
 
 DEBOUNCE = 0.05  # seconds of quiet typing before a folder is checked again
@@ -76,6 +80,46 @@ class RefusedError(JsonRpcException):
     CODE = REQUEST_FAILED
 
 
+R = TypeVar("R")
+
+
+class Worker:
+    """One worker process for checks, started again if it dies; a thread when
+    no process can be started."""
+
+    def __init__(self, log: Callable[[str], None]) -> None:
+        self.log = log
+        self.executor: Executor | None = None
+
+    def _executor(self) -> Executor:
+        if self.executor is None:
+            try:
+                self.executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=quiet_worker)
+            except (OSError, ValueError, ImportError) as exc:
+                self.log(f"no worker process ({exc}); checking in a thread")
+                self.executor = ThreadPoolExecutor(1, thread_name_prefix="tightrope-check")
+        return self.executor
+
+    async def run(self, fn: Callable[..., R], *args: Any) -> R:
+        loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            executor = self._executor()
+            try:
+                return await loop.run_in_executor(executor, fn, *args)
+            except BrokenProcessPool:
+                self.log("the worker process stopped; starting another")
+                executor.shutdown(wait=False, cancel_futures=True)
+                self.executor = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def shutdown(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor = None
+
+
 def split_lines(text: str) -> list[str]:
     """Lines as the protocol counts them (\\n, \\r\\n or \\r end a line)."""
     return _LINE_BREAK.split(text)
@@ -96,7 +140,7 @@ class StoryServer(LanguageServer):
         self.timers: dict[Path, asyncio.TimerHandle] = {}
         self.running: set[Path] = set()
         self.again: set[Path] = set()
-        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tightrope-check")
+        self.worker = Worker(self.log)
         self.checks = 0  # checks finished (tests and benchmarks wait on it)
 
     # -- documents and folders
@@ -166,10 +210,11 @@ class StoryServer(LanguageServer):
     def document(self, uri: str) -> TextDocument:
         return self.workspace.get_text_document(uri)
 
-    def folder_of(self, uri: str) -> tuple[Folder, FolderIndex, str]:
+    def folder_of(self, uri: str, fresh: bool = True) -> tuple[Folder, FolderIndex, str]:
+        """The document's folder and index; ``fresh`` indexes changed files first."""
         root = self.roots.get(uri) or self.place(uri)
         folder = self.folders[root]
-        return folder, folder.index(self.buffers(root)), str(self.path_of(uri))
+        return folder, folder.index(self.buffers(root), fresh), str(self.path_of(uri))
 
     # -- checking
     def schedule(self, root: Path, delay: float | None = None) -> None:
@@ -195,10 +240,13 @@ class StoryServer(LanguageServer):
             buffers = self.buffers(root)
             docs = self.workspace.text_documents
             versions = {uri: docs[uri].version for uri, r in self.roots.items() if r == root and uri in docs}
-            loop = asyncio.get_running_loop()
-            outcome = await loop.run_in_executor(self.worker, folder.check_and_index, buffers)
+            job = folder.prepare(buffers)
+            problems, story_hash = await self.worker.run(run_check, job.mirror)
             if root in self.folders:
-                self.publish(root, outcome, buffers, versions)
+                self.publish(root, folder.finish(job, problems, story_hash), buffers, versions)
+                # then index, in the worker too, the files that changed: their ids are
+                # offered at once, and their last good index outlives a half-typed change
+                folder.take_indexes(await self.worker.run(run_index, folder.index_job(buffers)))
         except Exception:  # a check that fails must not stop the server
             self.log(f"checking {root} failed:\n{traceback.format_exc()}")
         finally:
@@ -418,7 +466,7 @@ def shutdown(ls: StoryServer, params: None) -> None:
     for timer in ls.timers.values():
         timer.cancel()
     ls.timers.clear()
-    ls.worker.shutdown(wait=False, cancel_futures=True)
+    ls.worker.shutdown()
     ls.scratch.remove()
 
 
@@ -427,7 +475,7 @@ def shutdown(ls: StoryServer, params: None) -> None:
 @guarded()
 def completion(ls: StoryServer, params: t.CompletionParams) -> t.CompletionList | None:
     uri = params.text_document.uri
-    _, index, _ = ls.folder_of(uri)
+    _, index, _ = ls.folder_of(uri, fresh=False)  # the ids as of the last check: quick
     lines, line, col = ls.cursor(uri, params.position)
     result = Completer(index).complete(lines, line, col)
     edit_range = ls.range(Span(line, result.start, line, col), lines)
