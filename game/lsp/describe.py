@@ -2,9 +2,10 @@
 
 Story text is data, never markup: every piece of text that comes from a
 story is stripped of control characters and, for editors that render
-Markdown, has every punctuation character escaped, so a title such as
-``![x](http://...)`` or ``<img ...>`` is shown as written and never loads
-or runs anything.
+Markdown, has every character that could start markup escaped (brackets,
+``<``, ``&``, ``!``, emphasis and code marks, and a heading or list mark at
+the start), so a title such as ``![x](http://...)`` or ``<img ...>`` is
+shown as written and never loads or runs anything.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from game.story.text import clean_line
 
 from .index import Def, FolderIndex, Site
 
-_PUNCT = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+# what can start markup inside a line (links and images need brackets, HTML
+# and autolinks need <, entities need &), and what can start a block
+_INLINE = re.compile(r"([\\`*_\[\]<>&!~|])")
+_BLOCK = re.compile(r"^([#+\->=]|\d+(?=[.)]))")
 _COMPARE = {">": "is more than", ">=": "is at least", "<": "is less than", "<=": "is at most", "==": "is", "!=": "is not"}
 _ARITH = {"+": "plus", "-": "minus", "*": "times"}
 MAX_TEXT = 400  # characters of one story text shown in a hover
@@ -36,7 +40,14 @@ class Writer:
         line = clean_line(str(value))
         if len(line) > MAX_TEXT:
             line = line[: MAX_TEXT - 1] + "…"
-        return _PUNCT.sub(r"\\\1", line) if self.markdown else line
+        if not self.markdown:
+            return line
+        line = _INLINE.sub(r"\\\1", line)
+        m = _BLOCK.match(line)
+        if m:  # escape the character that would make a heading, a list or a quote
+            end = m.end()
+            line = line[:end] + "\\" + line[end:] if m.group(1)[0].isdigit() else "\\" + line
+        return line
 
     def strong(self, label: str) -> str:  # our own words only
         return f"**{label}**" if self.markdown else label

@@ -116,7 +116,7 @@ class Site:
     obj: str  # the format object it belongs to
     field: str
     key: Span
-    value: Span  # the value's first line (more lines for conditions written over several)
+    value: Span | None = None  # for conditions: the lines of the value
     expr: str | None = None  # condition or number expression text
     want: str = ""  # "bool" or "number" for expressions
 
@@ -225,10 +225,11 @@ class _Walker:
         scalar's start, where k counts the occurrences before it in the value.
         """
         value = scalar.value if isinstance(scalar.value, str) else scalar.text
-        if offset == 0 and value.startswith(name):  # an id on its own: where the scalar starts
-            at = self.offset(scalar) + (1 if scalar.style in ("'", '"') else 0)
-            if self.text.startswith(name, at) and word_re(name).match(self.text, at):
-                return self.span(at, at + len(name))
+        if scalar.style in (None, "'", '"') and "\n" not in value[:offset]:
+            start = self.offset(scalar) + (0 if scalar.style is None else 1)
+            if self.text[start : start + offset] == value[:offset]:  # the file holds the value as is, up to the name
+                if word_re(name).match(self.text, start + offset):
+                    return self.span(start + offset, start + offset + len(name))
         pattern = word_re(name)
         k = sum(1 for _ in pattern.finditer(value, 0, offset))
         for i, m in enumerate(pattern.finditer(self.text, self.offset(scalar))):
@@ -282,7 +283,7 @@ class _Walker:
                     typ.name,
                     key,
                     self.scalar_span(knode),
-                    self.value_span(knode, vnode),
+                    self.value_span(knode, vnode) if expr is not None else None,
                     expr,
                     fld.type.want if fld is not None and isinstance(fld.type, spec.Expr) else "",
                 )
@@ -489,7 +490,7 @@ class FolderIndex:
             return None
         best: Site | None = None
         for s in index.sites:
-            if s.key.contains(line, col) or s.value.contains(line, col):
+            if s.key.contains(line, col) or (s.value is not None and s.value.contains(line, col)):
                 if best is None or (s.key.line, s.key.col) > (best.key.line, best.key.col):
                     best = s
         return best

@@ -38,7 +38,7 @@ from .describe import Writer, describe_condition, describe_field, describe_id
 from .folder import CheckOutcome, Folder, RootFinder, Scratch, has_story_section, quiet_worker, run_check, run_index
 from .index import KIND, Def, FolderIndex, Outline, Span, Target
 
-DEBOUNCE = 0.05  # seconds of quiet typing before a folder is checked again
+DEBOUNCE = 0.03  # seconds of quiet typing before a folder is checked again
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _TOKEN = re.compile(r"""\"[^"\n]*\"?|'[^'\n]*'?|[^\s,\[\]{}#]+""")
 _WORD = re.compile(r"[A-Za-z0-9_]+")
@@ -439,9 +439,27 @@ def watched_files(ls: StoryServer, params: t.DidChangeWatchedFilesParams) -> Non
         ls.schedule(root, 0)
 
 
+def _warm(ls: StoryServer) -> None:
+    """Have the protocol's converter build its functions for our answers now,
+    not on the author's first request (the first completion took 35 ms more)."""
+    here = t.Range(start=t.Position(line=0, character=0), end=t.Position(line=0, character=0))
+    item = t.CompletionItem(
+        label="x", kind=t.CompletionItemKind.Module, detail="x", sort_text="0", text_edit=t.TextEdit(range=here, new_text="x")
+    )
+    samples: list[Any] = [
+        t.CompletionList(is_incomplete=False, items=[item]),
+        t.Hover(contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value="x"), range=here),
+        [t.Location(uri="file:///x", range=here)],
+        t.PublishDiagnosticsParams(uri="file:///x", diagnostics=[t.Diagnostic(range=here, message="x", code="x", source="x")]),
+    ]
+    for sample in samples:
+        ls.protocol._converter.unstructure(sample)
+
+
 @server.feature(t.INITIALIZED)
 @guarded()
 def initialized(ls: StoryServer, params: t.InitializedParams) -> None:
+    _warm(ls)
     caps = ls.client_capabilities.workspace
     watch = caps.did_change_watched_files if caps else None
     if watch is not None and watch.dynamic_registration:
@@ -533,7 +551,7 @@ def hover(ls: StoryServer, params: t.HoverParams) -> t.Hover | None:
     if site.key.contains(line, col):
         text = describe_field(site, writer)
         span = site.key
-    elif site.expr is not None:
+    elif site.expr is not None and site.value is not None:
         text = describe_condition(site.expr, site.want, index, writer)
         span = site.value
     else:

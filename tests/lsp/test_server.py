@@ -127,8 +127,8 @@ async def test_hover_explains_a_condition_a_node_a_flag_and_a_field(editor: Edit
     condition = await editor.hover(uri, editor.at(uri, "us >= 50 and not revisions_tabled", len("us >= 50 an")))
     assert condition is not None
     assert (
-        "Holds when \\(US relations \\(us\\) is at least 50 and revisions\\_tabled is not set\\) or "
-        "\\(revisions\\_tabled is set and Gulf ties \\(gulf\\) is at least 55\\)." in condition
+        "Holds when (US relations (us) is at least 50 and revisions\\_tabled is not set) or "
+        "(revisions\\_tabled is set and Gulf ties (gulf) is at least 55)." in condition
     )
     assert "- `revisions_tabled`: flag, Pakistan has put written revisions" in condition
     node = await editor.hover(uri, editor.at(uri, "goto: decision", len("goto: dec")))
