@@ -92,7 +92,12 @@ def test_story_text_never_reaches_the_editor_as_markup() -> None:
     assert not re.search(r"[\[\]<>!*&`]", unescaped.replace("**Node**", "").replace("`cairo`", ""))
     # nor can a description make a heading, a list or a quote
     writer = Writer(markdown=True)
-    assert [writer.text(s) for s in ["# Big", "- item", "> quote", "3. third"]] == [r"\# Big", r"\- item", r"\> quote", r"3\. third"]
+    assert [writer.text(s) for s in ["# Big", "- item", "> quote", "3. third"]] == [
+        r"\# Big",
+        r"\- item",
+        r"\> quote",
+        r"3\. third",
+    ]
     plain = describe_id(cairo, INDEX, Writer(markdown=False))
     assert "![pixel](http://tracker.invalid/p.png) <img src=x onerror=alert(1)>" in plain  # plain text, as written
 
