@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from game.story import spec
-from game.story.conditions import Binary, ConditionError, Lit, Name, Unary, parse
+from game.story.conditions import Binary, ConditionError, Lit, Name, Unary, names, parse
 from game.story.conditions import Node as CondNode
 from game.story.text import clean_line
 
@@ -143,7 +143,7 @@ def describe_condition(text: str, want: str, index: FolderIndex, w: Writer) -> s
     lead = "Holds when" if want == "bool" else "Worth"
     parts = [head, f"{lead} {w.text(words)}."]
     named = []
-    for name in sorted(_names(tree)):
+    for name in sorted(names(tree)):
         d = index.lookup(name, ("meter", "flag", "node", "event"))
         if d is None:
             if name == "turn":
@@ -156,16 +156,6 @@ def describe_condition(text: str, want: str, index: FolderIndex, w: Writer) -> s
     if named:
         parts.append("\n".join(f"- {n}" for n in named) if w.markdown else "\n".join(named))
     return "\n\n".join(parts)
-
-
-def _names(node: CondNode) -> set[str]:
-    if isinstance(node, Name):
-        return {node.name}
-    if isinstance(node, Lit):
-        return set()
-    if isinstance(node, Unary):
-        return _names(node.operand)
-    return _names(node.left) | _names(node.right)
 
 
 def _kind(name: str, index: FolderIndex) -> Def | None:

@@ -397,8 +397,10 @@ def guarded(default: Any = None) -> Callable[[F], F]:
 
 # ----------------------------------------------------------------- documents
 @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
+@server.feature(t.TEXT_DOCUMENT_DID_SAVE)
 @guarded()
-def did_open(ls: StoryServer, params: t.DidOpenTextDocumentParams) -> None:
+def did_open_or_save(ls: StoryServer, params: t.DidOpenTextDocumentParams | t.DidSaveTextDocumentParams) -> None:
+    """Find the file's story folder (again: a save may move it) and check it now."""
     ls.schedule(ls.place(params.text_document.uri), 0)
 
 
@@ -411,12 +413,6 @@ def did_change(ls: StoryServer, params: t.DidChangeTextDocumentParams) -> None:
     if root is None or has_story != ls.has_story.get(uri):
         root = ls.place(uri)  # a story: section came or went: the folder may have changed
     ls.schedule(root)
-
-
-@server.feature(t.TEXT_DOCUMENT_DID_SAVE)
-@guarded()
-def did_save(ls: StoryServer, params: t.DidSaveTextDocumentParams) -> None:
-    ls.schedule(ls.place(params.text_document.uri), 0)
 
 
 @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)

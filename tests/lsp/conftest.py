@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,7 +14,6 @@ from lsprotocol import types as t
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 ROOT = Path(__file__).resolve().parents[2]
-STARTER = ROOT / "tests" / "stories" / "starter"
 SERVER = [sys.executable, "-m", "game", "lsp", "--debounce", "0.02"]
 TIMEOUT = 30.0
 
@@ -139,11 +137,9 @@ def editor(client: LanguageClient) -> Editor:
 
 
 @pytest.fixture
-def story(tmp_path: Path) -> Path:
+def story(starter_copy: Path) -> Path:
     """A copy of the starter story, one per test (the server is shared)."""
-    dest = tmp_path / "story"
-    shutil.copytree(STARTER, dest)
-    return dest
+    return starter_copy
 
 
 def line_text(text: str, line: int) -> str:

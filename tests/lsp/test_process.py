@@ -42,6 +42,14 @@ def alive(pid: int) -> bool:
     return stat[stat.rindex(")") + 2] != "Z"
 
 
+async def gone(pids: list[int], timeout: float = 20.0) -> bool:
+    """Wait until none of the processes is alive (a worker looks for its server twice a second)."""
+    deadline = time.monotonic() + timeout
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    return not [p for p in pids if alive(p)]
+
+
 async def start_and_check(client: LanguageClient) -> None:
     await client.start_io(sys.executable, "-m", "game", "lsp")
     await client.initialize_async(t.InitializeParams(capabilities=t.ClientCapabilities()))
@@ -56,44 +64,43 @@ async def start_and_check(client: LanguageClient) -> None:
     await asyncio.wait_for(published, 60)
 
 
-@pytest.mark.asyncio
-async def test_the_worker_goes_when_the_server_is_killed_and_its_folder_is_swept_later() -> None:
+async def started() -> tuple[LanguageClient, int, list[int]]:
+    """A server that has checked a file: its client, its process id and its worker processes."""
     client = LanguageClient("test", "1")
     await start_and_check(client)
     assert client._server is not None
-    pid = client._server.pid
-    workers = children(pid)
+    return client, client._server.pid, children(client._server.pid)
+
+
+async def stop(client: LanguageClient) -> int:
+    """Shut the server down as an editor does; its exit code."""
+    await client.shutdown_async(None)
+    client.exit(None)
+    assert client._server is not None
+    code = await asyncio.wait_for(client._server.wait(), 30)
+    await client.stop()
+    return code
+
+
+@pytest.mark.asyncio
+async def test_the_worker_goes_when_the_server_is_killed_and_its_folder_is_swept_later() -> None:
+    client, pid, workers = await started()
     assert workers, "the check ran in a worker process"
     os.kill(pid, signal.SIGKILL)
+    assert client._server is not None
     await client._server.wait()
-    deadline = time.monotonic() + 20
-    while any(alive(w) for w in workers) and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-    assert not [w for w in workers if alive(w)]
+    assert await gone(workers)
     left = list(Path(tempfile.gettempdir()).glob(f"tightrope-lsp-{pid}-*"))
     assert left  # a killed server cannot clean up...
     # ...the next server does, when it makes its own
-    client2 = LanguageClient("test", "1")
-    await start_and_check(client2)
+    second, _, _ = await started()
     assert not [p for p in left if p.exists()]
-    await client2.shutdown_async(None)
-    client2.exit(None)
-    await client2.stop()
+    assert await stop(second) == 0
 
 
 @pytest.mark.asyncio
 async def test_a_server_that_exits_leaves_nothing_behind() -> None:
-    client = LanguageClient("test", "1")
-    await start_and_check(client)
-    assert client._server is not None
-    pid = client._server.pid
-    workers = children(pid)
-    await client.shutdown_async(None)
-    client.exit(None)
-    assert await asyncio.wait_for(client._server.wait(), 30) == 0
-    await client.stop()
-    deadline = time.monotonic() + 20
-    while any(alive(w) for w in workers) and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-    assert not [w for w in workers if alive(w)]
+    client, pid, workers = await started()
+    assert await stop(client) == 0
+    assert await gone(workers)
     assert not list(Path(tempfile.gettempdir()).glob(f"tightrope-lsp-{pid}-*"))
