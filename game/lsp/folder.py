@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from game.story import Pos, Problem, check_story
-from game.story.loader import EXTENSIONS, story_files
+from game.story.loader import EXTENSIONS, MAX_ENTRIES, story_files
 from game.story.yamlsafe import MAX_FILE_BYTES
 
 from .index import FileIndex, FolderIndex, index_file
@@ -66,10 +66,10 @@ class RootFinder:
         try:
             with os.scandir(folder) as it:
                 names = []
-                for entry in it:
+                for count, entry in enumerate(it):
                     if entry.name.endswith(EXTENSIONS) and not entry.name.startswith("."):
                         names.append(entry)
-                    if len(names) >= MAX_SCAN:
+                    if len(names) >= MAX_SCAN or count >= MAX_ENTRIES:
                         break
         except OSError:
             return False

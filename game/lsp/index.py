@@ -64,6 +64,12 @@ TAG_RE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 # objects shown in a file's outline
 OUTLINE = {"story", "character", "scenario", "meter", "flag", "node", "choice", "outcome", "event", "ending", "source"}
 MAX_INFO_VALUES = 2000  # a hover never walks more than this of one record
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as YAML and the protocol count them (\\n, \\r\\n or \\r end a line)."""
+    return _BREAK.split(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,8 +198,8 @@ class _Walker:
     def __init__(self, index: FileIndex) -> None:
         self.index = index
         self.text = index.text
-        self.starts = [0]
-        for m in re.finditer("\n", self.text):
+        self.starts = [0]  # where each line starts; lines end as YAML and the protocol end them
+        for m in _BREAK.finditer(self.text):
             self.starts.append(m.end())
         self.eof = self.point(len(self.text))
         self.outline_stack: list[list[Outline]] = [index.outline]

@@ -36,10 +36,9 @@ from game.story.loader import RESERVED
 from .complete import Completer
 from .describe import Writer, describe_condition, describe_field, describe_id
 from .folder import CheckOutcome, Folder, RootFinder, Scratch, has_story_section, quiet_worker, run_check, run_index
-from .index import KIND, Def, FolderIndex, Outline, Span, Target
+from .index import KIND, Def, FolderIndex, Outline, Span, Target, split_lines
 
 DEBOUNCE = 0.03  # seconds of quiet typing before a folder is checked again
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _TOKEN = re.compile(r"""\"[^"\n]*\"?|'[^'\n]*'?|[^\s,\[\]{}#]+""")
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 REQUEST_FAILED = -32803  # LSP's RequestFailed
@@ -118,11 +117,6 @@ class Worker:
         if self.executor is not None:
             self.executor.shutdown(wait=False, cancel_futures=True)
             self.executor = None
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines as the protocol counts them (\\n, \\r\\n or \\r end a line)."""
-    return _LINE_BREAK.split(text)
 
 
 class StoryServer(LanguageServer):

@@ -326,3 +326,54 @@ async def test_characters_and_scenarios(editor: Editor, tmp_path: Path) -> None:
     assert edit is not None and apply_edit(edit) == {"story.yaml": 3}
     result = check_story(story)
     assert not result.errors and result.story is not None and "sana_mirza" in result.story.characters
+
+
+async def test_incremental_changes_and_utf16_positions(editor: Editor, story: Path) -> None:
+    nodes = story / "nodes.yaml"
+    text = nodes.read_text().replace("        goto: aid_only\n", '        note: "Keep 🙂 calm"\n        goto: aid_only\n', 1)
+    uri = editor.open(nodes, text)
+    await editor.diagnostics(uri)
+    # an editor sends what changed, not the whole text: type "x" into the goto after the emoji line
+    where = editor.at(uri, "goto: aid_only", len("goto: aid"))
+    editor.client.diagnostics.pop(uri, None)
+    editor.versions[uri] += 1
+    editor.client.text_document_did_change(
+        t.DidChangeTextDocumentParams(
+            text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=editor.versions[uri]),
+            content_changes=[t.TextDocumentContentChangePartial(range=t.Range(start=where, end=where), text="x")],
+        )
+    )
+    editor.texts[uri] = text.replace("goto: aid_only", "goto: aidx_only", 1)
+    got = await editor.diagnostics(uri, lambda d: "R001" in codes(d))
+    assert [d.range.start.line for d in got if d.code == "R001"] == [where.line]
+    # a character outside the Basic Multilingual Plane counts two UTF-16 units, as the protocol says
+    flow = text.replace(
+        "        goto: decision\n", '        goto: decision\n      - {id: smile, text: "🙂 Go", goto: decisoin}\n', 1
+    )
+    editor.change(uri, flow)
+    got = await editor.diagnostics(uri, lambda d: "R001" in codes(d))
+    (r001,) = [d for d in got if d.code == "R001"]
+    line = line_text(flow, r001.range.start.line)
+    assert line.startswith("      - {id: smile")
+    utf16 = len(line[: line.index("decisoin")].encode("utf-16-le")) // 2
+    assert (r001.range.start.character, r001.range.end.character) == (utf16, utf16 + len("decisoin"))
+    # and positions from the editor are read in UTF-16 units too
+    fixed = flow.replace("goto: decisoin}", "goto: decision}")
+    editor.change(uri, fixed)
+    await editor.diagnostics(uri, lambda d: "R001" not in codes(d))
+    here = r001.range.start
+    location = await editor.definition(uri, here)
+    assert location is not None and line_text(fixed, location.range.start.line) == "  - id: decision"
+    assert await editor.definition(uri, t.Position(line=here.line, character=here.character - 1)) is None  # the space before
+
+
+async def test_a_file_with_carriage_returns(editor: Editor, story: Path) -> None:
+    nodes = story / "nodes.yaml"
+    crlf = nodes.read_text().replace("\n", "\r\n").replace("goto: decision", "goto: decisoin", 1)
+    uri = editor.open(nodes, crlf)
+    got = await editor.diagnostics(uri, lambda d: "R001" in codes(d))
+    (r001,) = [d for d in got if d.code == "R001"]
+    assert crlf.split("\r\n")[r001.range.start.line].strip() == "goto: decisoin"
+    target = crlf.split("\r\n").index("        goto: the_street")
+    location = await editor.definition(uri, t.Position(line=target, character=len("        goto: the_")))
+    assert location is not None and location.range.start.line == crlf.split("\r\n").index("  - id: the_street")
