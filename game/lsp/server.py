@@ -135,7 +135,6 @@ class StoryServer(LanguageServer):
         self.running: set[Path] = set()
         self.again: set[Path] = set()
         self.worker = Worker(self.log)
-        self.checks = 0  # checks finished (tests and benchmarks wait on it)
 
     # -- documents and folders
     def path_of(self, uri: str) -> Path:
@@ -244,7 +243,6 @@ class StoryServer(LanguageServer):
         except Exception:  # a check that fails must not stop the server
             self.log(f"checking {root} failed:\n{traceback.format_exc()}")
         finally:
-            self.checks += 1
             self.running.discard(root)
             if root in self.again:
                 self.again.discard(root)
@@ -302,13 +300,16 @@ class StoryServer(LanguageServer):
             end=codec.position_to_client_units(lines, t.Position(line=span.end_line, character=span.end_col)),
         )
 
-    def lines_of(self, file: str, folder: Folder) -> list[str]:
-        path = Path(file)
+    def locations(self, places: Sequence[tuple[str, Span]], folder: Folder) -> list[t.Location]:
+        """Places in the folder's files as the editor counts them (each file read once)."""
         buffers = self.buffers(folder.root)
-        return split_lines(folder.text(path, buffers) or "")
-
-    def location(self, file: str, span: Span, folder: Folder) -> t.Location:
-        return t.Location(uri=self.uri_of(Path(file)), range=self.range(span, self.lines_of(file, folder)))
+        lines: dict[str, list[str]] = {}
+        out = []
+        for file, span in places:
+            if file not in lines:
+                lines[file] = split_lines(folder.text(Path(file), buffers) or "")
+            out.append(t.Location(uri=self.uri_of(Path(file)), range=self.range(span, lines[file])))
+        return out
 
     def cursor(self, uri: str, position: t.Position) -> tuple[list[str], int, int]:
         lines = split_lines(self.document(uri).source)
@@ -319,7 +320,8 @@ class StoryServer(LanguageServer):
         folder, index, file = self.folder_of(uri)
         lines, line, col = self.cursor(uri, position)
         found = index.target_at(file, line, col)
-        if found is None:  # the file may not read as YAML just now: go by the word under the cursor
+        here = index.files.get(file)
+        if found is None and here is not None and not here.ok:  # no YAML just now: go by the word under the cursor
             text = lines[line] if line < len(lines) else ""
             for m in _WORD.finditer(text):
                 if m.start() <= col <= m.end():
@@ -508,7 +510,7 @@ def completion(ls: StoryServer, params: t.CompletionParams) -> t.CompletionList 
 def definition(ls: StoryServer, params: t.DefinitionParams) -> t.Location | None:
     folder, index, found = ls.target(params.text_document.uri, params.position)
     d = index.definition(found) if found else None
-    return ls.location(d.file, d.span, folder) if d else None
+    return ls.locations([(d.file, d.span)], folder)[0] if d else None
 
 
 @server.feature(t.TEXT_DOCUMENT_REFERENCES)
@@ -517,7 +519,7 @@ def references(ls: StoryServer, params: t.ReferenceParams) -> list[t.Location] |
     folder, index, found = ls.target(params.text_document.uri, params.position)
     if found is None:
         return None
-    return [ls.location(file, span, folder) for file, span in index.references(found, params.context.include_declaration)]
+    return ls.locations(index.references(found, params.context.include_declaration), folder)
 
 
 @server.feature(t.TEXT_DOCUMENT_HOVER)
@@ -609,8 +611,7 @@ def rename(ls: StoryServer, params: t.RenameParams) -> t.WorkspaceEdit | None:
             f"{Path(broken[0].file).name} does not read as YAML ({broken[0].problem}); fix it first, so that no reference is missed"
         )
     edits: dict[str, list[t.TextEdit]] = {}
-    for file, span in index.references(found):
-        loc = ls.location(file, span, folder)
+    for loc in ls.locations(index.references(found), folder):
         edits.setdefault(loc.uri, []).append(t.TextEdit(range=loc.range, new_text=new))
     caps = ls.client_capabilities.workspace
     versioned = bool(caps and caps.workspace_edit and caps.workspace_edit.document_changes)

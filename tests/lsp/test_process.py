@@ -8,6 +8,7 @@ import signal
 import sys
 import tempfile
 import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,19 @@ async def test_a_server_that_exits_leaves_nothing_behind() -> None:
     assert await stop(client) == 0
     assert await gone(workers)
     assert not list(Path(tempfile.gettempdir()).glob(f"tightrope-lsp-{pid}-*"))
+
+
+@pytest.mark.asyncio
+async def test_a_worker_that_dies_is_replaced() -> None:
+    from game.lsp.server import Worker
+
+    said: list[str] = []
+    worker = Worker(said.append)
+    try:
+        assert await worker.run(pow, 2, 10) == 1024
+        with pytest.raises(BrokenProcessPool):
+            await worker.run(os._exit, 3)  # dies however it is asked, twice
+        assert said == ["the worker process stopped; starting another"] * 2
+        assert await worker.run(pow, 3, 3) == 27  # and the next job gets a new one
+    finally:
+        worker.shutdown()

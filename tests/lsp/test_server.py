@@ -377,3 +377,11 @@ async def test_a_file_with_carriage_returns(editor: Editor, story: Path) -> None
     target = crlf.split("\r\n").index("        goto: the_street")
     location = await editor.definition(uri, t.Position(line=target, character=len("        goto: the_")))
     assert location is not None and location.range.start.line == crlf.split("\r\n").index("  - id: the_street")
+
+
+async def test_a_word_in_prose_is_not_an_id(editor: Editor, story: Path) -> None:
+    uri = editor.open(story / "nodes.yaml")
+    prose = editor.at(uri, "keep us out", len("keep u"))  # "us" is also a meter's id
+    assert await editor.hover(uri, prose) is None
+    assert await editor.definition(uri, prose) is None
+    assert await editor.references(uri, prose) == []
