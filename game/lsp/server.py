@@ -113,6 +113,10 @@ class Worker:
                     raise
         raise AssertionError("unreachable")
 
+    def start(self) -> None:
+        """Start the worker process now, so that the first check does not wait for it."""
+        self._executor().submit(int)
+
     def shutdown(self) -> None:
         if self.executor is not None:
             self.executor.shutdown(wait=False, cancel_futures=True)
@@ -238,8 +242,10 @@ class StoryServer(LanguageServer):
             if root in self.folders:
                 self.publish(root, folder.finish(job, problems, story_hash), buffers, versions)
                 # then index, in the worker too, the files that changed: their ids are
-                # offered at once, and their last good index outlives a half-typed change
-                folder.take_indexes(await self.worker.run(run_index, folder.index_job(buffers)))
+                # offered at once, and their last good index outlives a half-typed change;
+                # unless the author has typed again meanwhile: that check comes first
+                if root not in self.again:
+                    folder.take_indexes(await self.worker.run(run_index, folder.index_job(buffers)))
         except Exception:  # a check that fails must not stop the server
             self.log(f"checking {root} failed:\n{traceback.format_exc()}")
         finally:
@@ -451,6 +457,7 @@ def _warm(ls: StoryServer) -> None:
 @server.feature(t.INITIALIZED)
 @guarded()
 def initialized(ls: StoryServer, params: t.InitializedParams) -> None:
+    ls.worker.start()
     _warm(ls)
     caps = ls.client_capabilities.workspace
     watch = caps.did_change_watched_files if caps else None
