@@ -119,8 +119,7 @@ def _block_owner(lines: Sequence[str], line: int) -> int | None:
         above = lines[n]
         if not above.strip():
             continue
-        above_indent = len(above) - len(above.lstrip(" "))
-        if above_indent < indent or (not text.strip() and above_indent <= indent):
+        if len(above) - len(above.lstrip(" ")) < indent:  # the first line less indented: the key it may belong to
             return n if _BLOCK.search(above.rstrip()) else None
     return None
 

@@ -222,13 +222,15 @@ class _Walker:
     def start_of(self, node: YNode) -> tuple[int, int]:
         return node.pos.line - 1, node.pos.column - 1
 
-    def word(self, scalar: YScalar, name: str, offset: int = 0) -> Span | None:
+    def word(self, scalar: YScalar, name: str, offset: int = 0, end: tuple[int, int] | None = None) -> Span | None:
         """Where the name that starts at ``offset`` of the scalar's value is in the file.
 
         The scalar's text in the file holds the same words in the same order
         as its value (quotes, escapes and folding only change what is between
         them), so it is the k-th whole-word occurrence of the name after the
-        scalar's start, where k counts the occurrences before it in the value.
+        scalar's start, where k counts the occurrences before it in the value;
+        it is looked for only up to ``end`` (where the next value starts), and
+        not found (None) rather than found somewhere else.
         """
         value = scalar.value if isinstance(scalar.value, str) else scalar.text
         if scalar.style in (None, "'", '"') and "\n" not in value[:offset]:
@@ -238,7 +240,8 @@ class _Walker:
                     return self.span(start + offset, start + offset + len(name))
         pattern = word_re(name)
         k = sum(1 for _ in pattern.finditer(value, 0, offset))
-        for i, m in enumerate(pattern.finditer(self.text, self.offset(scalar))):
+        limit = len(self.text) if end is None else min(self.starts[min(end[0], len(self.starts) - 1)] + end[1], len(self.text))
+        for i, m in enumerate(pattern.finditer(self.text, self.offset(scalar), max(limit, self.offset(scalar)))):
             if i == k:
                 return self.span(m.start(), m.end())
         return None
@@ -352,22 +355,22 @@ class _Walker:
             kinds = FIELD_KINDS.get(name)
             if kinds and isinstance(node, YMap):
                 for key, (knode, _) in node.items.items():
-                    self.ref(knode, key, kinds, name)
+                    self.ref(knode, key, kinds, name, end)
         elif isinstance(typ, spec.Id):
             kinds = FIELD_KINDS.get(name)
             if kinds and name != "id" and isinstance(node, YScalar) and isinstance(node.value, str):
-                self.ref(node, node.value, kinds, name)
+                self.ref(node, node.value, kinds, name, end)
         elif isinstance(typ, spec.Expr):
             if isinstance(node, YScalar) and isinstance(node.value, str):
                 for ident, offset in condition_names(node.value):
-                    self.ref(node, ident, CONDITION_KINDS, name, offset)
+                    self.ref(node, ident, CONDITION_KINDS, name, end, offset)
         elif isinstance(typ, spec.Str) and typ.doc == spec.TEXT:
             if isinstance(node, YScalar) and isinstance(node.value, str):
                 for ident, offset in template_names(node.value):
-                    self.ref(node, ident, CONDITION_KINDS, name, offset)
+                    self.ref(node, ident, CONDITION_KINDS, name, end, offset)
 
-    def ref(self, scalar: YScalar, name: str, kinds: tuple[str, ...], where: str, offset: int = 0) -> None:
-        span = self.word(scalar, name, offset)
+    def ref(self, scalar: YScalar, name: str, kinds: tuple[str, ...], where: str, end: tuple[int, int], offset: int = 0) -> None:
+        span = self.word(scalar, name, offset, end)
         if span is not None:
             self.index.refs.append(Ref(kinds, name, self.index.file, span, where))
 

@@ -67,6 +67,8 @@ def labels(text: str, c: Completer = STARTER_COMPLETER) -> list[str]:
         ("nodes:\n  - id: a\n    text: |\n      goto: ", []),  # prose that looks like a key
         ("nodes:\n  - id: a\n    text: |\n      Hello {{", []),  # a literal brace
         ("nodes:\n  - id: a\n    text: |\n      Hello {us} and ", []),
+        ("nodes:\n  - id: a\n    text: |\n      Hello.\n\n      ", []),  # a blank line inside the text
+        ("nodes:\n  - id: a\n    text: |\n      Hello.\n    ", [f for f in spec.NODE.fields if f not in ("id", "text")]),
         (CHOICE + "        text: Go ", []),  # choice text is not a template
         (CHOICE + "        # goto: ", []),
         ("nodes:\n  - id: a\n    unknown_field: ", []),

@@ -163,3 +163,15 @@ def test_condition_and_template_names() -> None:
     assert condition_names("") == []
     text = "{us} {{gulf}} {if a and b}x{else}y{end} {player} {  c  }"
     assert list(template_names(text)) == [("us", 1), ("a", text.index("a and")), ("b", text.index("b}")), ("c", text.index("c "))]
+
+
+def test_a_name_written_with_escapes_is_not_found_somewhere_else() -> None:
+    text = SAMPLE.replace('if: "us >= 2 and not flag_x"', 'if: "\\x75s >= 2"', 1)  # "\x75s" reads as "us"
+    f = index_file("sample.yaml", text)
+    assert f.ok
+    lines = text.splitlines()
+    for r in f.refs:
+        assert lines[r.span.line][r.span.col : r.span.end_col] == r.id
+    condition = next(i for i, line in enumerate(lines) if "x75s" in line)
+    assert not [r for r in f.refs if r.where == "if"]  # not placed on the next "us" of the file
+    assert [r.span.line for r in f.refs if r.id == "us" and r.span.line > condition]  # which exists
