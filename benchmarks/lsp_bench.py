@@ -18,8 +18,8 @@ largest file and its story.yaml, and reports median and 95th percentile of:
 * completion while a check runs: the same request sent right after a
   change, so it competes with the check for the interpreter;
 * start-up: from starting the process to the first diagnostics of the
-  opened files; and the server's resident memory at the end (RSS, from
-  /proc, Linux only).
+  opened files; and the resident memory of the server and of its worker
+  processes at the end (RSS, from /proc, Linux only).
 """
 
 from __future__ import annotations
@@ -80,6 +80,19 @@ def summary(name: str, seconds: list[float], aim: float | None = None) -> str:
     if aim is not None:
         verdict = f"  (aim < {aim:.0f} ms: {'met' if p95 < aim else 'NOT met'} at p95)"
     return f"{name:<38} median {median:7.1f} ms   p95 {p95:7.1f} ms   max {ms[-1]:7.1f} ms   n={len(ms)}{verdict}"
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
 
 
 def rss_mib(pid: int) -> float | None:
@@ -176,7 +189,9 @@ async def run(story: Path, changes: int, completions: int, debounce: float | Non
             busy.append(await complete())
             await client.diagnostics(uri, v)
 
-        memory = rss_mib(client._server.pid) if client._server else None  # noqa: SLF001
+        pid = client._server.pid if client._server else None
+        memory = rss_mib(pid) if pid else None
+        worker = sum(rss_mib(c) or 0 for c in children(pid)) if pid and memory is not None else None
         await client.shutdown_async(None)
         client.exit(None)
         await client.stop()
@@ -189,7 +204,7 @@ async def run(story: Path, changes: int, completions: int, debounce: float | Non
         print(summary("completion after goto: (idle)", idle, 50))
         print(summary("completion while a check runs", busy, 50))
         if memory is not None:
-            print(f"{'server memory at the end (RSS)':<38} {memory:7.1f} MiB")
+            print(f"{'server memory at the end (RSS)':<38} {memory:7.1f} MiB, and {worker or 0:.1f} MiB its worker processes")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
