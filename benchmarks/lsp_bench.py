@@ -17,6 +17,9 @@ largest file and its story.yaml, and reports median and 95th percentile of:
   server idle; the aim is under 50 ms;
 * completion while a check runs: the same request sent right after a
   change, so it competes with the check for the interpreter;
+* the worker process's CPU time per change (the check and the indexing
+  of the changed file), which does not depend on what else the machine
+  is doing;
 * start-up: from starting the process to the first diagnostics of the
   opened files; and the resident memory of the server and of its worker
   processes at the end (RSS, from /proc, Linux only).
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import statistics
 import sys
@@ -93,6 +97,19 @@ def children(pid: int) -> list[int]:
             if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
                 found.append(int(entry.name))
     return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used (Linux; 0 elsewhere)."""
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.0
 
 
 def rss_mib(pid: int) -> float | None:
@@ -163,11 +180,15 @@ async def run(story: Path, changes: int, completions: int, debounce: float | Non
                 raise SystemExit(f"completion did not offer {target!r}")
             return took
 
+        server_pid = client._server.pid if client._server else 0
+        workers = children(server_pid)
+        cpu_before = cpu_seconds(workers)
         single: list[float] = []
         for i in range(changes):
             v, sent = await change(typo if i % 2 == 0 else text)
             single.append(await client.diagnostics(uri, v) - sent)
             await asyncio.sleep(0.05)
+        check_cpu = (cpu_seconds(workers) - cpu_before) / changes
 
         bursts: list[float] = []
         for _ in range(max(changes // 5, 3)):
@@ -200,6 +221,7 @@ async def run(story: Path, changes: int, completions: int, debounce: float | Non
         print(f"story: {story} ({len(files)} files, {lines:,} lines); editing {big.name} ({len(text):,} characters)")
         print(f"{'start-up to first diagnostics':<38} {startup * 1000:7.1f} ms")
         print(summary("diagnostics after a change", single, 200))
+        print(f"{'worker CPU per change (check + index)':<38} {check_cpu * 1000:7.1f} ms")
         print(summary(f"diagnostics after typing ({key_gap * 1000:.0f} ms/key)", bursts, 200))
         print(summary("completion after goto: (idle)", idle, 50))
         print(summary("completion while a check runs", busy, 50))
