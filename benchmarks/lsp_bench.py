@@ -17,6 +17,9 @@ largest file and its story.yaml, and reports median and 95th percentile of:
   server idle; the aim is under 50 ms;
 * completion while a check runs: the same request sent right after a
   change, so it competes with the check for the interpreter;
+* for scale, ``tightrope check``'s own time on the same story in the
+  benchmark's process (``check_story``, median of 10): the floor under
+  "diagnostics after a change" on this machine at this moment;
 * the worker process's CPU time per change (the check and the indexing
   of the changed file), which does not depend on what else the machine
   is doing;
@@ -39,6 +42,8 @@ from pathlib import Path
 
 from lsprotocol import types as t
 from pygls.lsp.client import LanguageClient
+
+from game.story import check_story
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "story"
@@ -138,6 +143,12 @@ async def run(story: Path, changes: int, completions: int, debounce: float | Non
         line = text.count("\n", 0, goto)
         position = t.Position(line=line, character=goto - (text.rfind("\n", 0, goto) + 1))
 
+        floor = []
+        for _ in range(10):
+            began = time.perf_counter()
+            check_story(copy)
+            floor.append(time.perf_counter() - began)
+
         client = Client()
         argv = [sys.executable, "-m", "game", "lsp"]
         if debounce is not None:
@@ -220,6 +231,7 @@ async def run(story: Path, changes: int, completions: int, debounce: float | Non
         lines = sum(p.read_text(encoding="utf-8").count("\n") for p in files)
         print(f"story: {story} ({len(files)} files, {lines:,} lines); editing {big.name} ({len(text):,} characters)")
         print(f"{'start-up to first diagnostics':<38} {startup * 1000:7.1f} ms")
+        print(summary("check_story alone, for scale", floor))
         print(summary("diagnostics after a change", single, 200))
         print(f"{'worker CPU per change (check + index)':<38} {check_cpu * 1000:7.1f} ms")
         print(summary(f"diagnostics after typing ({key_gap * 1000:.0f} ms/key)", bursts, 200))
