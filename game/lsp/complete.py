@@ -68,26 +68,32 @@ def _blank(text: str) -> bool:
     return not s or s.startswith("#")
 
 
-def _path(lines: Sequence[str], line: int, threshold: int) -> list[str]:
+def _path(lines: Sequence[str], line: int, threshold: int, in_item: bool = False) -> list[str]:
     """Keys (and "-" for list items) from the top of the file down to the
-    mapping or list that a line starting at column ``threshold`` is in."""
+    mapping or list that a line starting at column ``threshold`` is in
+    (``in_item``: that line starts a list item).
+
+    A list's items may start at the column of the key that holds the list
+    (``nodes:`` then ``- id: a`` at the same column): so, looking up from a
+    list item, a key at the item's own column is the list's key.
+    """
     path: list[str] = []
     for n in range(line - 1, max(line - MAX_LINES_UP, 0) - 1, -1):
-        if threshold <= 0:
+        if threshold <= 0 and not in_item:
             break
         text = lines[n]
         if _blank(text):
             continue
         here = _split(text)
-        if here.key is not None and here.key_col < threshold:
+        if here.key is not None and (here.key_col < threshold or (in_item and not here.dashed and here.key_col == threshold)):
             path.append(here.key)
-            threshold = here.key_col
+            threshold, in_item = here.key_col, False
             if here.dashed:
                 path.append("-")
-                threshold = here.indent
+                threshold, in_item = here.indent, True
         elif here.dashed and here.indent < threshold:
             path.append("-")
-            threshold = here.indent
+            threshold, in_item = here.indent, True
     path.reverse()
     return path
 
@@ -138,14 +144,13 @@ class Completer:
         owner = _block_owner(lines, line)
         if owner is not None:  # inside block text: only {names} in story text
             here = _split(lines[owner])
-            path = _path(lines, owner, here.key_col)
+            path = _path(lines, owner, here.indent if here.dashed else here.key_col, here.dashed)
             if here.dashed:
                 path.append("-")
             typ, _ = _resolve([*path, here.key] if here.key else path)
             return self._in_text(prefix) if _is_text(typ) else []
         here = _split(prefix)
-        threshold = here.indent if here.dashed else here.key_col
-        path = _path(lines, line, threshold)
+        path = _path(lines, line, here.indent if here.dashed else here.key_col, here.dashed)
         if here.dashed:
             path.append("-")
         container, name = _resolve(path)

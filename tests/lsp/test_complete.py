@@ -39,6 +39,11 @@ def labels(text: str, c: Completer = STARTER_COMPLETER) -> list[str]:
     ("text", "expected"),
     [
         (CHOICE + "        goto: ", NODES + ENDINGS),
+        ("nodes:\n- id: a\n  choices:\n  - id: c\n    goto: ", NODES + ENDINGS),  # lists at their key's column
+        ("nodes:\n- id: a\n  choices:\n  - id: c\n    effects:\n      us: 1\n      ", METERS),
+        ("nodes:\n- id: a\n  choices:\n  - id: c\n    text: t\n  - ", list(spec.CHOICE.fields)),
+        ("nodes:\n- id: a\n  title: t\n  ", [f for f in spec.NODE.fields if f not in ("id", "title")]),
+        ("nodes:\n- id: a\n  text: |\n    Hello {", [*CONDITION[:-1], "player", "if", "else", "end"]),
         (CHOICE + "        goto: the_", NODES + ENDINGS),  # the editor filters by what is typed
         (CHOICE + "        outcomes:\n          - id: o\n            goto: ", NODES + ENDINGS),
         (CHOICE + "        effects: {us: 3, ", METERS),
