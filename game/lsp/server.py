@@ -44,6 +44,7 @@ _WORD = re.compile(r"[A-Za-z0-9_]+")
 REQUEST_FAILED = -32803  # LSP's RequestFailed
 EXPLORE_FILE = ".explore.json"  # `tightrope explore --format json` output, saved in the story folder
 MAX_EXPLORE_BYTES = 64 * 1024 * 1024
+MAX_COMPLETIONS = 200  # items in one answer; past that, only those matching what is typed
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -496,8 +497,13 @@ def completion(ls: StoryServer, params: t.CompletionParams) -> t.CompletionList 
     lines, line, col = ls.cursor(uri, params.position)
     result = Completer(index).complete(lines, line, col)
     edit_range = ls.range(Span(line, result.start, line, col), lines)
+    candidates = result.candidates
+    incomplete = len(candidates) > MAX_COMPLETIONS
+    if incomplete:  # a big story: those that match what is typed, and the editor asks again as it grows
+        typed = lines[line][result.start : col].lower()
+        candidates = [c for c in candidates if _subsequence(typed, c.label.lower())][:MAX_COMPLETIONS]
     items = []
-    for i, c in enumerate(result.candidates):
+    for i, c in enumerate(candidates):
         doc = t.MarkupContent(kind=t.MarkupKind.PlainText, value=c.documentation) if c.documentation else None
         items.append(
             t.CompletionItem(
@@ -509,7 +515,13 @@ def completion(ls: StoryServer, params: t.CompletionParams) -> t.CompletionList 
                 text_edit=t.TextEdit(range=edit_range, new_text=c.insert or c.label),
             )
         )
-    return t.CompletionList(is_incomplete=False, items=items)
+    return t.CompletionList(is_incomplete=incomplete, items=items)
+
+
+def _subsequence(typed: str, label: str) -> bool:
+    """Every typed character appears in the label, in order (as editors match)."""
+    rest = iter(label)
+    return all(ch in rest for ch in typed)
 
 
 @server.feature(t.TEXT_DOCUMENT_DEFINITION)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -385,3 +387,22 @@ async def test_a_word_in_prose_is_not_an_id(editor: Editor, story: Path) -> None
     assert await editor.hover(uri, prose) is None
     assert await editor.definition(uri, prose) is None
     assert await editor.references(uri, prose) == []
+
+
+async def test_a_big_story_completes_what_is_typed(editor: Editor, tmp_path: Path) -> None:
+    big = tmp_path / "big"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gen_story.py"), str(big), "--nodes", "300"], check=True)
+    path = max(big.glob("*.yaml"), key=lambda p: p.stat().st_size)
+    uri = editor.open(path)
+    await editor.diagnostics(uri)
+    where = editor.at(uri, "goto: ", len("goto: "))
+    result = await editor.client.text_document_completion_async(t.CompletionParams(text_document=editor.doc(uri), position=where))
+    assert isinstance(result, t.CompletionList) and result.is_incomplete and len(result.items) == 200
+    typed = editor.texts[uri].replace("goto: ", "goto: n2", 1)
+    editor.change(uri, typed)
+    result = await editor.client.text_document_completion_async(
+        t.CompletionParams(text_document=editor.doc(uri), position=editor.at(uri, "goto: n2", len("goto: n2")))
+    )
+    assert isinstance(result, t.CompletionList)
+    labels = [i.label for i in result.items]
+    assert "n2" in labels and "n21" in labels and all("2" in label for label in labels)
