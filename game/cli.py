@@ -23,6 +23,7 @@ from . import __version__
 from .author import cli as author_cli
 from .classroom import cli as classroom_cli
 from .errors import UsageError
+from .lsp import cli as lsp_cli
 from .paths import story_dir
 from .session import DEFAULT_MIN_RATIONALE, MAX_MIN_RATIONALE, Settings
 
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("schema", help="print the JSON Schema (draft-07) of story files").set_defaults(handler=cmd_schema)
     author_cli.register(sub)
     classroom_cli.register(sub)
+    lsp_cli.register(sub)
     return parser
 
 
