@@ -184,6 +184,8 @@ class GameService(AppService):
                 env=env,
                 start_new_session=True,
             )
+        assert game.stderr is not None
+        game.stderr = cast(asyncio.StreamReader, CappedReader(game.stderr))  # AppService prints it all when the game ends
         # a WarmGame has everything of a Process that AppService and this class use
         self._process = process = cast(asyncio.subprocess.Process, game)
         assert process.stdin is not None
@@ -218,6 +220,47 @@ class GameService(AppService):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._task, 2)
             self._task = None
+
+
+class CappedReader:
+    """A game's standard error as textual-serve reads it, but at most HEAD + TAIL bytes of it.
+
+    textual-serve prints a session's standard error in the server's terminal
+    when the session ends; a crashed Textual app writes a traceback with every
+    local variable (hundreds of kilobytes). The start and the end are kept
+    (the end names the error), with a line saying how much was left out.
+    """
+
+    HEAD = 2048
+    TAIL = 2048
+
+    def __init__(self, inner: asyncio.StreamReader) -> None:
+        self.inner = inner
+        self.given = 0
+        self.tail = b""
+        self.dropped = 0
+        self.done = False
+
+    async def read(self, n: int = -1) -> bytes:
+        while not self.done:
+            data = await self.inner.read(65536)
+            if not data:
+                self.done = True
+                note = f"\n[... {self.dropped:,} bytes of this game's error output left out ...]\n" if self.dropped else ""
+                return note.encode() + self.tail
+            if self.given < self.HEAD:
+                head = data[: self.HEAD - self.given]
+                self.given += len(head)
+                self._keep(data[len(head) :])
+                return head
+            self._keep(data)
+        return b""
+
+    def _keep(self, data: bytes) -> None:
+        self.tail += data
+        if len(self.tail) > self.TAIL:
+            self.dropped += len(self.tail) - self.TAIL
+            self.tail = self.tail[-self.TAIL :]
 
 
 class WarmGame:

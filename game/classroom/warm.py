@@ -76,6 +76,9 @@ SHUTDOWN_GRACE = 2.0  # the same when the warm process ends every game
 REQUEST_TIMEOUT = 5.0
 
 
+Main = Callable[[list[str]], int]  # tightrope's command line: arguments in, exit status out
+
+
 class Refused(Exception):
     """A session this process will not start (serve starts it as a fresh process instead)."""
 
@@ -107,7 +110,7 @@ class WarmUpFailed(Exception):
     """The warm-up game did not start or end as a game does."""
 
 
-def warm_up(main: Callable[[list[str]], int], argv: list[str]) -> None:
+def warm_up(main: Main, argv: list[str]) -> None:
     """Run main(argv) as a browser session would, on pipes, until its first screen has settled; then quit it."""
     in_r, in_w = os.pipe()
     out_r, out_w = os.pipe()
@@ -142,6 +145,8 @@ def warm_up(main: Callable[[list[str]], int], argv: list[str]) -> None:
     thread.start()
     try:
         code = main(argv)
+    except SystemExit as exc:  # argparse refusing the arguments, for one
+        code = exc.code if isinstance(exc.code, int) else 1
     finally:
         for target, fd in enumerate(saved):
             os.dup2(fd, target)
@@ -239,9 +244,9 @@ def watch_server(conn: socket.socket) -> None:
 
 
 def run_game(
-    conn: socket.socket, fds: list[int], argv: list[str], env: dict[str, str], cwd: str, inherited: list[int]
+    main: Main, conn: socket.socket, fds: list[int], argv: list[str], env: dict[str, str], cwd: str, inherited: list[int]
 ) -> NoReturn:
-    """In the forked child: become the session's game; never returns."""
+    """In the forked child: become the session's game, ``main(argv)``; never returns."""
     code = 1
     try:
         os.setsid()  # its own process group: ending it never touches the warm process
@@ -262,8 +267,6 @@ def run_game(
         os.chdir(cwd)
         watch_server(conn)
         sys.argv = ["tightrope", *argv]
-        from ..cli import main
-
         code = main(argv)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
@@ -281,8 +284,14 @@ def run_game(
 
 # ------------------------------------------------------------------ the warm process
 class Warm:
-    def __init__(self, listener: socket.socket) -> None:
+    """The loop of the warm process: accept sessions, fork their games, reap them and report their status.
+
+    ``main`` is what a forked game runs (``game.cli.main``).
+    """
+
+    def __init__(self, listener: socket.socket, main: Main) -> None:
         self.listener = listener
+        self.main = main
         self.env = dict(os.environ)
         self.games: dict[int, socket.socket] = {}
         self.selector = selectors.PollSelector()  # poll holds no descriptor of its own that a fork would inherit
@@ -316,7 +325,7 @@ class Warm:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            run_game(conn, fds, argv, env, cwd, self.inherited(conn))
+            run_game(self.main, conn, fds, argv, env, cwd, self.inherited(conn))
         for fd in fds:
             os.close(fd)
         self.games[pid] = conn
@@ -375,6 +384,20 @@ class Warm:
                 elif not os.read(0, 512):
                     return
 
+    def serve(self, path: str) -> None:
+        """Tell serve this process is ready, run until serve closes its input, then end every game and clean up."""
+        print(READY, flush=True)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)  # nobody reads this process's output any more
+        os.close(null)
+        try:
+            self.run()
+        finally:
+            self.end_games()
+            self.listener.close()
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
     def end_games(self) -> None:
         """End every game still running: SIGTERM to each game's group, SIGKILL after a grace."""
         for pid in self.games:
@@ -407,12 +430,12 @@ def _terminated(warm_pid: int) -> Callable[[int, FrameType | None], None]:
 
 
 def main(args: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m game.classroom.warm")
+    args = sys.argv[1:] if args is None else args
+    own, play_args = (args[: args.index("--")], args[args.index("--") + 1 :]) if "--" in args else (args, [])
+    parser = argparse.ArgumentParser(prog="python -m game.classroom.warm", usage="%(prog)s SOCKET [--story DIR] -- play ...")
     parser.add_argument("socket", help="the Unix socket to listen on (in a private folder)")
     parser.add_argument("--story", default=None, help="the story folder the sessions play")
-    parser.add_argument("play_args", nargs=argparse.REMAINDER, help="-- and the sessions' arguments: play ...")
-    opts = parser.parse_args(args)
-    play_args = opts.play_args[1:] if opts.play_args[:1] == ["--"] else opts.play_args
+    opts = parser.parse_args(own)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches serve, which ends this process by closing its input
     signal.signal(signal.SIGTERM, _terminated(os.getpid()))
     try:
@@ -423,18 +446,9 @@ def main(args: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - whatever stops the warm start, serve says why and starts sessions plain
         print(f"failed: {' '.join(str(exc).split())[:500] or type(exc).__name__}", flush=True)
         return 1
-    warm = Warm(listener)
-    print(READY, flush=True)
-    null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 1)  # nobody reads this process's output any more
-    os.close(null)
-    try:
-        warm.run()
-    finally:
-        warm.end_games()
-        listener.close()
-        with contextlib.suppress(OSError):
-            os.unlink(opts.socket)
+    from ..cli import main as game_main
+
+    Warm(listener, game_main).serve(opts.socket)
     return 0
 
 

@@ -1,21 +1,22 @@
 """tightrope serve: the game in web browsers through textual-serve.
 
-The servers run in subprocesses on 127.0.0.1 and a free port and are
-stopped at the end of each test.
+The servers run in subprocesses on 127.0.0.1 and a free port; each is
+stopped at the end of its test (SIGTERM, as Ctrl+C would), and none of the
+processes it started may outlive it. Game processes are found by reading
+/proc: a server's descendants other than the warm process.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import re
-import shlex
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from game.classroom.serve import banner, game_command, page_template, public_url_for
+from game.classroom.serve import banner, game_command, page_template, play_arguments, public_url_for
 
 from .conftest import ROOT, STARTER
 
@@ -44,16 +45,93 @@ def fetch(url: str) -> tuple[int, str]:
         return r.status, r.read().decode("utf-8")
 
 
+def children() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            kids.setdefault(ppid, []).append(int(entry))
+    return kids
+
+
+def descendants(pid: int) -> list[int]:
+    kids, found, todo = children(), [], [pid]
+    while todo:
+        for child in kids.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def is_warm(pid: int) -> bool:
+    """Whether pid, a child of a server, is its warm process (the games forked from it share its command line)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"game.classroom.warm" in f.read()
+    except OSError:
+        return False
+
+
+def games(server_pid: int) -> list[int]:
+    """The server's live game processes: its descendants, less the warm process."""
+    warm = [p for p in children().get(server_pid, []) if is_warm(p)]
+    return [p for p in descendants(server_pid) if p not in warm and alive(p)]
+
+
+def wait_until(check: object, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if callable(check) and check():
+            return True
+        time.sleep(0.1)
+    return bool(callable(check) and check())
+
+
+class Served:
+    """A server process and everything it has printed so far (read as it comes, so it never blocks on a full pipe)."""
+
+    def __init__(self, args: list[str]) -> None:
+        self.proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        self.out = bytearray()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        while chunk := self.proc.stdout.read1(65536):
+            self.out += chunk
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def output(self) -> str:
+        return self.out.decode("utf-8", "replace")
+
+
 @contextmanager
-def server(args: list[str], port: int, timeout: float = 20) -> Iterator[subprocess.Popen[bytes]]:
-    """Start a server in its own process group; wait until it answers; stop it (and its games) at the end."""
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+def server(args: list[str], port: int, timeout: float = 60) -> Iterator[Served]:
+    """Start a server; wait until it answers; stop it with SIGTERM and check that nothing it started is left."""
+    srv = Served(args)
+    proc = srv.proc
     try:
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                pytest.fail(f"server exited with {proc.returncode}: {out}")
+                srv.reader.join(5)
+                pytest.fail(f"server exited with {proc.returncode}: {srv.output()}")
             try:
                 fetch(f"http://127.0.0.1:{port}/")
                 break
@@ -61,17 +139,39 @@ def server(args: list[str], port: int, timeout: float = 20) -> Iterator[subproce
                 if time.monotonic() > deadline:
                     pytest.fail("server did not answer in time")
                 time.sleep(0.1)
-        yield proc
+        yield srv
     finally:
+        started = descendants(proc.pid)
+        proc.send_signal(signal.SIGTERM)
         try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(10)
+            proc.wait(20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)
+        srv.reader.join(5)
+        left = [p for p in started if not wait_until(lambda p=p: not alive(p), 5)]
+        for pid in left:  # clean up before failing
+            os.kill(pid, signal.SIGKILL)
+        assert not left, f"processes left after the server stopped: {left}"
+
+
+async def read_until(ws: aiohttp.ClientWebSocketResponse, needle: str, timeout: float = 60) -> str:
+    """The session's screen text once it contains needle."""
+    raw = b""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        text = ANSI.sub(b"", raw).decode("utf-8", "replace")
+        if needle in text:
+            return text
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            pytest.fail(f"{needle!r} did not arrive in {timeout} s; got {text[-400:]!r}")
+        msg = await asyncio.wait_for(ws.receive(), remaining)
+        if msg.type == aiohttp.WSMsgType.BINARY:
+            raw += msg.data
+        elif msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+            pytest.fail(f"the session closed before {needle!r} arrived; got {text[-400:]!r}")
 
 
 async def session_text(port: int, needle: str, timeout: float = 30) -> str:
@@ -79,33 +179,17 @@ async def session_text(port: int, needle: str, timeout: float = 30) -> str:
     async with aiohttp.ClientSession() as http:
         async with http.ws_connect(f"http://127.0.0.1:{port}/ws?width=100&height=32") as ws:
             await ws.send_str(json.dumps(["resize", {"width": 100, "height": 32}]))
-            raw = b""
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + timeout
-            while True:
-                text = ANSI.sub(b"", raw).decode("utf-8", "replace")
-                if needle in text:
-                    return text
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    pytest.fail(f"{needle!r} did not arrive in {timeout} s; got {text[-400:]!r}")
-                msg = await asyncio.wait_for(ws.receive(), remaining)
-                if msg.type == aiohttp.WSMsgType.BINARY:
-                    raw += msg.data
-                elif msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
-                    pytest.fail(f"the session closed before {needle!r} arrived; got {text[-400:]!r}")
+            return await read_until(ws, needle, timeout)
 
 
 # ------------------------------------------------------------------ units
 def test_game_command_runs_play_per_player(tmp_path: Path) -> None:
     saves = tmp_path / "class saves 'quoted'"
-    cmd = game_command(saves, STARTER)
-    argv = shlex.split(cmd)
+    argv = game_command(play_arguments(saves, STARTER))
     assert argv[:4] == [sys.executable, "-m", "game", "play"]
     assert "--per-player-saves" in argv
-    assert argv[argv.index("--saves") + 1] == str(saves.resolve())
+    assert argv[argv.index("--saves") + 1] == str(saves.resolve())  # one argument, however it is spelled: no shell
     assert argv[argv.index("--story") + 1] == str(STARTER.resolve())
-    assert "--story" not in shlex.split(game_command(saves, None))
 
 
 def test_public_url() -> None:
@@ -163,7 +247,7 @@ def test_port_in_use_is_one_line(tmp_path: Path) -> None:
 FAKE_SERVER = """
 import sys
 from game.classroom.serve import ClassroomServer
-command = f"{sys.executable} tests/classroom/fake_app.py"
+command = [sys.executable, "tests/classroom/fake_app.py", *sys.argv[2:]]
 ClassroomServer(command, "127.0.0.1", int(sys.argv[1]), None, max_sessions=1).serve()
 """
 
@@ -199,18 +283,124 @@ def test_server_plumbing_with_a_stand_in_app() -> None:
         assert "Fake classroom app is running" in text
 
 
-@pytest.mark.skipif(importlib.util.find_spec("game.tui.app") is None, reason="the Textual app (game.tui.app) is not built yet")
-def test_tightrope_serve_starts_the_game(tmp_path: Path) -> None:
+TITLE = "a first scene"  # the starter story's title, on its title screen
+
+
+def serve_args(port: int, saves: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "game", "serve", "--port", str(port), "--saves", str(saves), "--story", str(STARTER), *extra]
+
+
+async def open_sessions(port: int, count: int) -> list[str]:
+    """Open count sessions at once; return each one's screen text once it shows the title (then close them)."""
+    return list(await asyncio.gather(*(session_text(port, TITLE, timeout=60) for _ in range(count))))
+
+
+@pytest.mark.parametrize("start", ["warm", "plain"])
+def test_sessions_reach_the_title_and_end_with_their_connection(start: str, tmp_path: Path) -> None:
     port = free_port()
     saves = tmp_path / "saves"
-    args = [sys.executable, "-m", "game", "serve", "--port", str(port), "--saves", str(saves), "--story", str(STARTER)]
-    with server(args, port):
+    with server(serve_args(port, saves, *(["--no-warm"] if start == "plain" else [])), port) as srv:
         status, page = fetch(f"http://127.0.0.1:{port}/")
         assert status == 200
         assert "textual.js" in page and f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in page
         status, _ = fetch(f"http://127.0.0.1:{port}/static/js/textual.js")
         assert status == 200
-        # the starter story's title: the game runs, and with the story the server was given
-        text = asyncio.run(session_text(port, "a first scene", timeout=60))
-        assert "Tightrope" in text
+        warm = [p for p in children().get(srv.pid, []) if is_warm(p)]
+        assert len(warm) == (1 if start == "warm" else 0)
+        seen: list[int] = []
+
+        async def scenario() -> None:
+            async with aiohttp.ClientSession() as http:
+                sockets = [await http.ws_connect(f"http://127.0.0.1:{port}/ws?width=100&height=32") for _ in range(3)]
+                for ws in sockets:
+                    await ws.send_str(json.dumps(["resize", {"width": 100, "height": 32}]))
+                texts = await asyncio.gather(*(read_until(ws, TITLE) for ws in sockets))
+                assert all("Tightrope" in t for t in texts)  # the game runs, with the story the server was given
+                seen.extend(games(srv.pid))
+                for ws in sockets:
+                    await ws.close()
+
+        asyncio.run(scenario())
+        assert len(seen) == 3
+        if start == "warm":  # forked from the warm process, not started afresh
+            assert all(p in children().get(warm[0], []) for p in seen)
+        assert wait_until(lambda: not games(srv.pid), 10), f"games left after their tabs closed: {games(srv.pid)}"
     assert saves.is_dir()
+    out = srv.output()
+    assert ("Sessions start warm" in out) == (start == "warm") and "Traceback" not in out
+
+
+@pytest.mark.parametrize("start", ["warm", "plain"])
+def test_tabs_closed_while_their_game_starts_leave_no_game(start: str, tmp_path: Path) -> None:
+    """Five tabs opened and closed within a second each: after a few seconds no game is left, and the cap is free."""
+    port = free_port()
+    args = serve_args(port, tmp_path / "saves", "--max-sessions", "5", *(["--no-warm"] if start == "plain" else []))
+    with server(args, port) as srv:
+
+        async def tab(after: float) -> None:
+            async with aiohttp.ClientSession() as http:
+                async with http.ws_connect(f"http://127.0.0.1:{port}/ws?width=100&height=32") as ws:
+                    await ws.send_str(json.dumps(["resize", {"width": 100, "height": 32}]))
+                    await asyncio.sleep(after)
+
+        async def five() -> None:
+            await asyncio.gather(*(tab(0.1 + 0.2 * i) for i in range(5)))
+
+        asyncio.run(five())
+        assert wait_until(lambda: not games(srv.pid), 8), f"games left after their tabs closed: {games(srv.pid)}"
+        # every slot is free again: the cap counts live games only
+        texts = asyncio.run(open_sessions(port, 5))
+        assert all(TITLE in t for t in texts)
+
+
+def test_stopping_the_server_ends_the_games_of_open_tabs(tmp_path: Path) -> None:
+    port = free_port()
+    with server(serve_args(port, tmp_path / "saves"), port) as srv:
+
+        async def scenario() -> None:
+            async with aiohttp.ClientSession() as http:
+                sockets = [await http.ws_connect(f"http://127.0.0.1:{port}/ws?width=100&height=32") for _ in range(2)]
+                for ws in sockets:
+                    await ws.send_str(json.dumps(["resize", {"width": 100, "height": 32}]))
+                await asyncio.gather(*(read_until(ws, TITLE) for ws in sockets))
+                assert len(games(srv.pid)) == 2
+                srv.proc.send_signal(signal.SIGTERM)  # Ctrl+C, with the tabs still open
+                for ws in sockets:
+                    msg = await asyncio.wait_for(ws.receive(), 20)
+                    while msg.type == aiohttp.WSMsgType.BINARY:
+                        msg = await asyncio.wait_for(ws.receive(), 20)
+                    assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
+
+        asyncio.run(scenario())
+        assert srv.proc.wait(20) == 0
+        # the server fixture checks that neither the games nor the warm process outlive it
+
+
+def test_a_game_that_will_not_quit_is_ended_and_counted_until_then() -> None:
+    """Asked to quit, then SIGTERM, then SIGKILL: a closed tab's game is gone within a few seconds, and holds its slot till then."""
+    port = free_port()
+    with server([sys.executable, "-c", FAKE_SERVER, str(port), "--stubborn"], port) as srv:
+
+        async def scenario() -> None:
+            async with aiohttp.ClientSession() as http:
+                async with http.ws_connect(f"http://127.0.0.1:{port}/ws") as ws:
+                    await ws.send_str(json.dumps(["resize", {"width": 80, "height": 24}]))
+                    await read_until(ws, "Fake classroom app is running")
+                    assert len(games(srv.pid)) == 1
+
+        asyncio.run(scenario())
+        closed = time.monotonic()
+        time.sleep(0.5)
+        assert len(games(srv.pid)) == 1  # it ignored the request to quit ...
+
+        async def refused() -> int:
+            async with aiohttp.ClientSession() as http:
+                with pytest.raises(aiohttp.WSServerHandshakeError) as full:
+                    await http.ws_connect(f"http://127.0.0.1:{port}/ws")
+                return full.value.status
+
+        assert asyncio.run(refused()) == 503  # ... and still counts against --max-sessions
+        assert wait_until(lambda: not games(srv.pid), 8)
+        assert time.monotonic() - closed < 8
+        text = asyncio.run(session_text(port, "Fake classroom app is running"))
+        assert "Fake classroom app is running" in text
