@@ -20,7 +20,7 @@ message). It reports:
   once the server answers (idle) and again with every session open: RSS
   (resident; shared pages counted in every process) and PSS (proportional:
   each shared page divided among the processes sharing it, so the sum is
-  the real cost). "a session" is (open - idle) / sessions started;
+  the real cost). "a session" is (open - idle) / sessions that started;
 * ending: after every websocket is closed, how long until no game or
   launcher process is left (the server and the warm process remain), and
   how many are left after --cleanup seconds.
@@ -73,6 +73,7 @@ class Result:
     open: Memory = field(default_factory=Memory)
     ended_after: float | None = None
     left: int = 0
+    load: float = 0.0  # the 1-minute load average when the run started
 
 
 # ------------------------------------------------------------------ processes
@@ -218,7 +219,7 @@ def run_once(
     settle: float,
     cleanup: float,
 ) -> Result:
-    result = Result(start, sessions, interval)
+    result = Result(start, sessions, interval, load=os.getloadavg()[0])
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="serve-bench-") as saves:
         proc = start_server(port, saves, start, max_sessions, story)
@@ -243,7 +244,8 @@ def run_once(
 
 
 def per_session(result: Result, kb: int) -> float:
-    return kb / 1024 / max(1, result.sessions)
+    """MB a session: the growth of the tree, over the sessions that started."""
+    return kb / 1024 / max(1, len(result.first_frames))
 
 
 def summary(r: Result) -> str:
@@ -262,7 +264,7 @@ def summary(r: Result) -> str:
         f"{r.start:5} {r.sessions} sessions every {r.interval} s: {timing}; {failed} failed{why}; "
         f"PSS {r.idle.pss_kb / 1024:.0f} MB idle, {r.open.pss_kb / 1024:.0f} MB open ({pss:.1f} MB a session); "
         f"RSS {r.idle.rss_kb / 1024:.0f} -> {r.open.rss_kb / 1024:.0f} MB ({rss:.1f} MB a session), "
-        f"{r.open.processes} processes; {ended}"
+        f"{r.open.processes} processes; {ended}; load average {r.load:.1f} at the start"
     )
 
 
