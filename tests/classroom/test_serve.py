@@ -9,6 +9,7 @@ processes it started may outlive it. Game processes are found by reading
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import os
 import re
@@ -19,9 +20,10 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 import aiohttp
 import pytest
@@ -30,14 +32,7 @@ from game.classroom.serve import banner, game_command, page_template, play_argum
 
 from .conftest import ROOT, STARTER
 
-ANSI = re.compile(rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|.)")
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def fetch(url: str) -> tuple[int, str]:
@@ -45,26 +40,25 @@ def fetch(url: str) -> tuple[int, str]:
         return r.status, r.read().decode("utf-8")
 
 
-def children() -> dict[int, list[int]]:
-    kids: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            kids.setdefault(ppid, []).append(int(entry))
-    return kids
+def _load_bench() -> ModuleType:
+    """benchmarks/serve_bench.py (not an installed package), for its reading of process trees in /proc."""
+    spec = importlib.util.spec_from_file_location("tightrope_serve_bench", ROOT / "benchmarks" / "serve_bench.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load_bench()
+ANSI: re.Pattern[bytes] = bench.ANSI
+free_port: Callable[[], int] = bench.free_port
+needs_proc = pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="finds a server's processes in /proc (Linux)")
+children: Callable[[], dict[int, list[int]]] = bench.children_map
 
 
 def descendants(pid: int) -> list[int]:
-    kids, found, todo = children(), [], [pid]
-    while todo:
-        for child in kids.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+    return [p for p in bench.process_tree(pid) if p != pid]
 
 
 def alive(pid: int) -> bool:
@@ -90,13 +84,13 @@ def games(server_pid: int) -> list[int]:
     return [p for p in descendants(server_pid) if p not in warm and alive(p)]
 
 
-def wait_until(check: object, within: float) -> bool:
+def wait_until(check: Callable[[], bool], within: float) -> bool:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        if callable(check) and check():
+        if check():
             return True
         time.sleep(0.1)
-    return bool(callable(check) and check())
+    return check()
 
 
 class Served:
@@ -252,6 +246,7 @@ ClassroomServer(command, "127.0.0.1", int(sys.argv[1]), None, max_sessions=1).se
 """
 
 
+@needs_proc
 def test_server_plumbing_with_a_stand_in_app() -> None:
     """Page, session and the session cap, with a tiny Textual app standing in for the game."""
     port = free_port()
@@ -295,6 +290,7 @@ async def open_sessions(port: int, count: int) -> list[str]:
     return list(await asyncio.gather(*(session_text(port, TITLE, timeout=60) for _ in range(count))))
 
 
+@needs_proc
 @pytest.mark.parametrize("start", ["warm", "plain"])
 def test_sessions_reach_the_title_and_end_with_their_connection(start: str, tmp_path: Path) -> None:
     port = free_port()
@@ -330,6 +326,7 @@ def test_sessions_reach_the_title_and_end_with_their_connection(start: str, tmp_
     assert ("Sessions start warm" in out) == (start == "warm") and "Traceback" not in out
 
 
+@needs_proc
 @pytest.mark.parametrize("start", ["warm", "plain"])
 def test_tabs_closed_while_their_game_starts_leave_no_game(start: str, tmp_path: Path) -> None:
     """Five tabs opened and closed within a second each: after a few seconds no game is left, and the cap is free."""
@@ -353,6 +350,7 @@ def test_tabs_closed_while_their_game_starts_leave_no_game(start: str, tmp_path:
         assert all(TITLE in t for t in texts)
 
 
+@needs_proc
 def test_stopping_the_server_ends_the_games_of_open_tabs(tmp_path: Path) -> None:
     port = free_port()
     with server(serve_args(port, tmp_path / "saves"), port) as srv:
@@ -376,6 +374,7 @@ def test_stopping_the_server_ends_the_games_of_open_tabs(tmp_path: Path) -> None
         # the server fixture checks that neither the games nor the warm process outlive it
 
 
+@needs_proc
 def test_a_game_that_will_not_quit_is_ended_and_counted_until_then() -> None:
     """Asked to quit, then SIGTERM, then SIGKILL: a closed tab's game is gone within a few seconds, and holds its slot till then."""
     port = free_port()
