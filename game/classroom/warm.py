@@ -89,8 +89,10 @@ def preload(story: str | None, play_args: list[str]) -> None:
 
     The story is kept (``keep_loaded``): a game's own load finds it unchanged
     and reuses it. The warm-up game imports every module a session uses and
-    fills the caches a first screen fills (Textual's parsed CSS, Rich's
-    styles...); it runs with the sessions' arguments and a scratch save folder.
+    fills the process-wide caches a first screen fills (Textual's parsed
+    selectors, Rich's styles and cell widths...); it runs with the sessions'
+    arguments and a scratch save folder. (Each app still parses its own
+    stylesheet: Textual keeps that cache per app.)
     """
     from ..cli import main
     from ..paths import default_story
@@ -115,7 +117,6 @@ def warm_up(main: Main, argv: list[str]) -> None:
     in_r, in_w = os.pipe()
     out_r, out_w = os.pipe()
     saved = [os.dup(0), os.dup(1), os.dup(2)]
-    log = tempfile.TemporaryFile()
     seen: list[int] = [0]
 
     def driver() -> None:
@@ -137,26 +138,26 @@ def warm_up(main: Main, argv: list[str]) -> None:
                 pass
 
     thread = threading.Thread(target=driver, name="tightrope-warm-up")
-    os.dup2(in_r, 0)
-    os.dup2(out_w, 1)
-    os.dup2(log.fileno(), 2)
-    os.close(in_r)
-    os.close(out_w)
-    thread.start()
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse refusing the arguments, for one
-        code = exc.code if isinstance(exc.code, int) else 1
-    finally:
-        for target, fd in enumerate(saved):
-            os.dup2(fd, target)
-            os.close(fd)
-        thread.join()
-    if code != 0 or seen[0] < WARM_UP_FRAME:
-        log.seek(0)
-        lines = [line.strip() for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()]
-        raise WarmUpFailed(f"the warm-up game exited with {code}" + (f": {lines[-1][:300]}" if lines else ""))
-    log.close()
+    with tempfile.TemporaryFile() as log:
+        os.dup2(in_r, 0)
+        os.dup2(out_w, 1)
+        os.dup2(log.fileno(), 2)
+        os.close(in_r)
+        os.close(out_w)
+        thread.start()
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse refusing the arguments, for one
+            code = exc.code if isinstance(exc.code, int) else 1
+        finally:
+            for target, fd in enumerate(saved):
+                os.dup2(fd, target)
+                os.close(fd)
+            thread.join()
+        if code != 0 or seen[0] < WARM_UP_FRAME:
+            log.seek(0)
+            lines = [line.strip() for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+            raise WarmUpFailed(f"the warm-up game exited with {code}" + (f": {lines[-1][:300]}" if lines else ""))
 
 
 def packet(kind: bytes, payload: bytes) -> bytes:

@@ -199,6 +199,9 @@ def test_banner_says_what_is_exposed(tmp_path: Path) -> None:
     assert "Only this computer can connect" in local and "--host 0.0.0.0" in local
     shared = " ".join(banner("T", "0.0.0.0", "http://10.0.0.5:8000", True, tmp_path, 30))
     assert "Anyone who can reach this computer on port 8000" in shared and "no password" in shared and "30" in shared
+    assert "Sessions start warm" in local
+    plain = " ".join(banner("T", "127.0.0.1", "http://127.0.0.1:8000", False, tmp_path, 60, "started with --no-warm"))
+    assert "Sessions start as fresh processes" in plain and "started with --no-warm" in plain and "warm:" not in plain
 
 
 def test_page_makes_no_outside_request() -> None:

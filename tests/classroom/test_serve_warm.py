@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from game.classroom.serve import CappedReader, WarmGame, fork_warm, play_arguments
+from game.classroom.serve import CappedReader, WarmGame, fork_warm, play_arguments, start_warm
 from game.classroom.warm import LENGTH, Refused, check_request, encode_request, read_request
 from game.story import loader
 from game.story.loader import keep_loaded, load_story
@@ -277,3 +277,14 @@ def test_a_games_error_output_is_capped_to_its_start_and_end() -> None:
     dropped = len(long) - CappedReader.HEAD - CappedReader.TAIL
     assert f"[... {dropped:,} bytes of this game's error output left out ...]".encode() in out
     assert len(out) < CappedReader.HEAD + CappedReader.TAIL + 100
+
+
+def test_a_warm_process_that_cannot_start_says_why_and_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))  # the warm process's scratch folders
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # and this process's (its socket's folder)
+    warm, problem = start_warm(STARTER, [*play_arguments(tmp_path, STARTER), "--no-such-option"])
+    assert warm is None and problem is not None
+    assert "the warm-up game exited with 2" in problem and "--no-such-option" in problem
+    assert not list(scratch.iterdir())
