@@ -69,6 +69,7 @@ REQUEST_LIMIT = 1 << 20  # a session's environment fits easily; anything bigger 
 WARM_UP_LIMIT = 30.0  # seconds the warm-up game has to draw its first screen
 WARM_UP_QUIET = 0.3  # seconds without output after which a drawn screen has settled
 WARM_UP_FRAME = 4096  # bytes of output that make a first screen
+THREADS_END = 10.0  # seconds the warm-up game's threads have to end after it has
 EXACT_NAMES = frozenset({"ESCDELAY", "TERM_PROGRAM", "TERM_PROGRAM_VERSION", "LC_TERMINAL"})
 EXACT_PREFIXES = ("TEXTUAL", "PYTHON")
 END_GRACE = 1.0  # seconds a game whose session is over has after SIGTERM, before SIGKILL
@@ -101,11 +102,15 @@ def preload(story: str | None, play_args: list[str]) -> None:
     keep_loaded(Path(story) if story else default_story())
     with tempfile.TemporaryDirectory(prefix="tightrope-warm-up-") as scratch:
         warm_up(main, [*play_args, "--saves", scratch])
+    deadline = time.monotonic() + THREADS_END
+    for thread in threading.enumerate():  # a game's threads see its end a moment after it returns
+        if thread is not threading.main_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
+    if threading.active_count() != 1:  # forking with threads running would copy them half-way through
+        raise WarmUpFailed(f"{threading.active_count() - 1} threads still run {THREADS_END:.0f} s after the warm-up")
     gc.enable()  # the game pauses collection until its first screen; the warm-up may have quit before
     gc.collect()
     gc.freeze()
-    if threading.active_count() != 1:
-        raise WarmUpFailed(f"{threading.active_count() - 1} threads still run after the warm-up")
 
 
 class WarmUpFailed(Exception):
@@ -134,8 +139,14 @@ def warm_up(main: Main, argv: list[str]) -> None:
                 seen[0] += len(data)
             with contextlib.suppress(OSError):
                 inp.write(packet(b"M", json.dumps({"type": "quit"}).encode()))
-            while out.read(65536):
-                pass
+            deadline = time.monotonic() + WARM_UP_LIMIT
+            while time.monotonic() < deadline:
+                ready, _, _ = select.select([out], [], [], 1.0)
+                if ready and not out.read(65536):
+                    return  # the game has ended
+        # the game neither drew its screen and settled nor ended when asked: no warm start
+        os.write(saved[1], f"failed: the warm-up game did not end within {2 * WARM_UP_LIMIT:.0f} s\n".encode())
+        os._exit(1)
 
     thread = threading.Thread(target=driver, name="tightrope-warm-up")
     with tempfile.TemporaryFile() as log:
