@@ -319,7 +319,24 @@ def test_sessions_reach_the_title_and_end_with_their_connection(start: str, tmp_
         asyncio.run(scenario())
         assert len(seen) == 3
         assert wait_until(lambda: not games(srv.pid), 10), f"games left after their tabs closed: {games(srv.pid)}"
-    assert saves.is_dir()
+
+        async def play_one_decision() -> None:
+            async with aiohttp.ClientSession() as http:
+                async with http.ws_connect(f"http://127.0.0.1:{port}/ws?width=100&height=32") as ws:
+                    await ws.send_str(json.dumps(["resize", {"width": 100, "height": 32}]))
+                    await read_until(ws, TITLE)
+                    await ws.send_str(json.dumps(["stdin", "n"]))
+                    await read_until(ws, "Your name")
+                    for key in "Ali Khan":
+                        await ws.send_str(json.dumps(["stdin", key]))
+                    await read_until(ws, "Ali Khan")
+                    await ws.send_str(json.dumps(["stdin", "\r"]))
+                    await read_until(ws, "The cable from Washington")
+                    await ws.send_str(json.dumps(["stdin", "1"]))
+                    assert await asyncio.to_thread(wait_until, (saves / "Ali-Khan" / "autosave.json").is_file, 20)
+
+        asyncio.run(play_one_decision())  # the play arguments reached the game: per-player saves in the server's folder
+    assert [p.name for p in saves.iterdir()] == ["Ali-Khan"]
     out = srv.output()
     assert ("Sessions start warm" in out) == (start == "warm") and "Traceback" not in out
 
