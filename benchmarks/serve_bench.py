@@ -21,6 +21,8 @@ message). It reports:
   (resident; shared pages counted in every process) and PSS (proportional:
   each shared page divided among the processes sharing it, so the sum is
   the real cost). "a session" is (open - idle) / sessions that started;
+* processor time: what the server's process tree used between idle and
+  every session open (server, warm process and games), over the sessions;
 * ending: after every websocket is closed, how long until no game or
   launcher process is left (the server and the warm process remain), and
   how many are left after --cleanup seconds.
@@ -60,6 +62,7 @@ class Memory:
     processes: int = 0
     rss_kb: int = 0
     pss_kb: int = 0
+    cpu_s: float = 0.0  # processor time the processes have used so far (user and system)
 
 
 @dataclass
@@ -113,7 +116,17 @@ def memory(pids: list[int]) -> Memory:
         total.processes += 1
         total.rss_kb += int(fields.get("Rss", "0 kB").split()[0])
         total.pss_kb += int(fields.get("Pss", "0 kB").split()[0])
+        total.cpu_s += cpu_seconds(pid)
     return total
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 # ------------------------------------------------------------------ server
@@ -255,6 +268,7 @@ def summary(r: Result) -> str:
     why = f" ({', '.join(f'{n} {k}' for k, n in r.failures.items())})" if failed else ""
     pss = per_session(r, r.open.pss_kb - r.idle.pss_kb)
     rss = per_session(r, r.open.rss_kb - r.idle.rss_kb)
+    cpu = (r.open.cpu_s - r.idle.cpu_s) / max(1, len(r.first_frames))
     ended = (
         f"all games ended {r.ended_after:.1f} s after their tabs closed"
         if r.ended_after is not None
@@ -264,7 +278,7 @@ def summary(r: Result) -> str:
         f"{r.start:5} {r.sessions} sessions every {r.interval} s: {timing}; {failed} failed{why}; "
         f"PSS {r.idle.pss_kb / 1024:.0f} MB idle, {r.open.pss_kb / 1024:.0f} MB open ({pss:.1f} MB a session); "
         f"RSS {r.idle.rss_kb / 1024:.0f} -> {r.open.rss_kb / 1024:.0f} MB ({rss:.1f} MB a session), "
-        f"{r.open.processes} processes; {ended}; load average {r.load:.1f} at the start"
+        f"{r.open.processes} processes; processor time {cpu:.2f} s a session; {ended}; load average {r.load:.1f} at the start"
     )
 
 

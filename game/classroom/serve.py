@@ -1,9 +1,11 @@
 """Browser play for a class: ``tightrope serve``.
 
-textual-serve runs one game process per browser connection (the command
-below), so students need only a browser, and every tab is its own game.
-Saves are kept per player name (``play --per-player-saves``: the save
-folder gets one sub-folder per player).
+textual-serve runs one game process per browser connection, so students
+need only a browser, and every tab is its own game. Every game runs the
+same ``tightrope`` arguments (``play_arguments``): ``play
+--per-player-saves --saves DIR [--story DIR]`` (the save folder gets one
+sub-folder per player) and whatever more ``serve`` is given for every
+session.
 
 What this adds to textual-serve's Server:
 
@@ -17,11 +19,14 @@ What this adds to textual-serve's Server:
   the browser where to open the game's websocket and 0.0.0.0 is not an
   address a browser can reach;
 * sessions that start warm (POSIX): a process started once (warm.py) has
-  imported Textual and the game and loaded the story, and each session's
-  command is a tiny launcher (launch.py) that hands its standard streams to
-  it; the game is forked from there instead of starting a fresh interpreter.
-  ``--no-warm``, Windows, or a warm process that failed to start give the
-  plain start: ``python -m game play ...`` for every session;
+  imported Textual and the game, kept the story loaded and drawn one title
+  screen; for each session the server makes the game's three pipes and
+  hands them, with the session's environment and arguments, to that process
+  over a Unix socket, and it forks the game. To textual-serve the game looks
+  like any process (``WarmGame``: pipes, a pid, an exit status). No launcher
+  process stands in between: one would cost about 5 MB and 20 ms a session.
+  ``--no-warm``, Windows, a warm process that did not start, has ended or
+  refuses a session give the plain start: ``python -m game ARGS...``;
 * no game outlives its tab: every session is started without a shell, in a
   process group of its own; when its websocket closes the game is asked to
   quit, then its group gets SIGTERM and then SIGKILL, and only then is the
@@ -140,6 +145,17 @@ def page_template() -> str:
     return text.replace("<head>", "<head>\n    <title>{{ application.name }}</title>", 1)
 
 
+def check_port(host: str, port: int) -> None:
+    """OSError if the server could not listen on host:port (bound and let go again, as the server will bind it)."""
+    for family, kind, proto, _name, address in socket.getaddrinfo(
+        host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    ):
+        with socket.socket(family, kind, proto) as probe:
+            if os.name == "posix":
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            probe.bind(address)
+
+
 def signal_group(pid: int, sig: int) -> None:
     """Send sig to the process group pid leads (POSIX), or end the process (Windows)."""
     try:
@@ -166,7 +182,6 @@ class GameService(AppService):
         super().__init__(subprocess.list2cmdline(argv) if os.name == "nt" else " ".join(argv), **kwargs)
         self.argv = list(argv)
         self.warm = warm
-        self.started_warm = False
         self._ending: asyncio.Future[None] | None = None
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
@@ -174,7 +189,6 @@ class GameService(AppService):
         game: WarmGame | asyncio.subprocess.Process | None = None
         if self.warm is not None and self.warm.alive():
             game = await fork_warm(self.warm.socket, self.warm.play_args, env)
-            self.started_warm = game is not None
         if game is None:
             game = await asyncio.create_subprocess_exec(
                 *self.argv,
@@ -375,7 +389,6 @@ class WarmProcess:
             args += ["--story", str(story.resolve())]
         args += ["--", *play_args]
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-        self.reported = False
 
     def wait_ready(self, timeout: float = WARM_START_TIMEOUT) -> str | None:
         """None once the warm process listens, or why it does not."""
@@ -578,6 +591,10 @@ def serve(
     except OSError as exc:
         raise UsageError(f"cannot use the save folder {saves}: {exc.strerror or exc}") from None
     url, guessed = public_url_for(host, port, public_url)
+    try:
+        check_port(host, port)  # before the warm process is started for nothing
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {url_host(host)}:{port}: {exc.strerror or exc}") from None
     play_args = play_arguments(saves, story_dir, extra_play_args)
     warm_process, why_plain = None, None if warm else "started with --no-warm"
     if warm and not CAN_WARM:
