@@ -192,12 +192,22 @@ async def session(
             except TimeoutError:
                 return None, "no title screen in time"
             opened.set()
+            # keep reading, as a browser does (it answers the server's heartbeat pings), until told to close
+            drain = asyncio.create_task(read_on(ws))
             await close.wait()
+            if drain.done():
+                return None, "closed by the server while open"
+            drain.cancel()
             return first, None
     except aiohttp.WSServerHandshakeError as exc:
         return None, f"refused ({exc.status})"
     except (aiohttp.ClientError, OSError) as exc:
         return None, f"connection failed ({type(exc).__name__})"
+
+
+async def read_on(ws: aiohttp.ClientWebSocketResponse) -> None:
+    while (await ws.receive()).type not in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+        pass
 
 
 async def open_class(port: int, sessions: int, interval: float, timeout: float, settle: float, pid: int, result: Result) -> None:
