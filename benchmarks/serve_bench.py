@@ -23,6 +23,8 @@ message). It reports:
   the real cost). "a session" is (open - idle) / sessions that started;
 * processor time: what the server's process tree used between idle and
   every session open (server, warm process and games), over the sessions;
+* start: how long ``serve`` took to answer (the warm start waits for its
+  warm process);
 * ending: after every websocket is closed, how long until no game or
   launcher process is left (the server and the warm process remain), and
   how many are left after --cleanup seconds.
@@ -77,6 +79,7 @@ class Result:
     ended_after: float | None = None
     left: int = 0
     load: float = 0.0  # the 1-minute load average when the run started
+    ready_after: float = 0.0  # seconds from starting serve to its first answer
 
 
 # ------------------------------------------------------------------ processes
@@ -245,7 +248,9 @@ def run_once(
     result = Result(start, sessions, interval, load=os.getloadavg()[0])
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="serve-bench-") as saves:
+        t0 = time.monotonic()
         proc = start_server(port, saves, start, max_sessions, story)
+        result.ready_after = time.monotonic() - t0
         try:
             time.sleep(0.5)
             base = process_tree(proc.pid)
@@ -285,7 +290,8 @@ def summary(r: Result) -> str:
         else f"{r.left} processes left"
     )
     return (
-        f"{r.start:5} {r.sessions} sessions every {r.interval} s: {timing}; {failed} failed{why}; "
+        f"{r.start:5} serve answered after {r.ready_after:.1f} s; "
+        f"{r.sessions} sessions every {r.interval} s: {timing}; {failed} failed{why}; "
         f"PSS {r.idle.pss_kb / 1024:.0f} MB idle, {r.open.pss_kb / 1024:.0f} MB open ({pss:.1f} MB a session); "
         f"RSS {r.idle.rss_kb / 1024:.0f} -> {r.open.rss_kb / 1024:.0f} MB ({rss:.1f} MB a session), "
         f"{r.open.processes} processes; processor time {cpu:.2f} s a session; {ended}; load average {r.load:.1f} at the start"
