@@ -626,7 +626,7 @@ def banner(
     if why_plain is None:
         lines.append("Sessions start warm: each game is forked from a process that has the game and the story loaded.")
     else:
-        lines.append(f"Sessions start as fresh processes (about 0.4 s of processor time each): {why_plain}.")
+        lines.append(f"Sessions start as fresh processes (about 1 s of processor time each): {why_plain}.")
     if is_loopback(host):
         lines.append("Only this computer can connect. For a classroom network, use --host 0.0.0.0.")
     else:
