@@ -529,6 +529,9 @@ class ClassroomServer(Server):
                 continue
 
     async def on_startup(self, app: web.Application) -> None:
+        with contextlib.suppress(NotImplementedError, AttributeError):  # no SIGHUP on Windows
+            # the teacher's terminal closing ends the server as Ctrl+C does: every game first
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.request_exit)
         for line in self.banner:
             self.console.print(line, highlight=False, markup=False)
 

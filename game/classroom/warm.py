@@ -448,7 +448,9 @@ def main(args: list[str] | None = None) -> int:
     parser.add_argument("socket", help="the Unix socket to listen on (in a private folder)")
     parser.add_argument("--story", default=None, help="the story folder the sessions play")
     opts = parser.parse_args(own)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches serve, which ends this process by closing its input
+    # Ctrl+C, or the terminal closing, reaches serve too, which ends this process by closing its input
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _terminated(os.getpid()))
     try:
         preload(opts.story, play_args)

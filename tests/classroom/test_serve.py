@@ -384,7 +384,8 @@ def test_tabs_closed_while_their_game_starts_leave_no_game(start: str, tmp_path:
 
 
 @needs_proc
-def test_stopping_the_server_ends_the_games_of_open_tabs(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGHUP], ids=["ctrl-c", "terminal-closed"])
+def test_stopping_the_server_ends_the_games_of_open_tabs(sig: signal.Signals, tmp_path: Path) -> None:
     port = free_port()
     with server(serve_args(port, tmp_path / "saves"), port) as srv:
 
@@ -395,7 +396,7 @@ def test_stopping_the_server_ends_the_games_of_open_tabs(tmp_path: Path) -> None
                     await ws.send_str(json.dumps(["resize", {"width": 100, "height": 32}]))
                 await asyncio.gather(*(read_until(ws, TITLE) for ws in sockets))
                 assert len(games(srv.pid)) == 2
-                srv.proc.send_signal(signal.SIGTERM)  # Ctrl+C, with the tabs still open
+                os.killpg(srv.pid, sig)  # to the server and its warm process, as a terminal does, with the tabs still open
                 for ws in sockets:
                     msg = await asyncio.wait_for(ws.receive(), 20)
                     while msg.type == aiohttp.WSMsgType.BINARY:
