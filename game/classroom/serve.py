@@ -26,7 +26,8 @@ What this adds to textual-serve's Server:
   like any process (``WarmGame``: pipes, a pid, an exit status). No launcher
   process stands in between: one would cost about 5 MB and 20 ms a session.
   ``--no-warm``, Windows, a warm process that did not start, has ended or
-  refuses a session give the plain start: ``python -m game ARGS...``;
+  refuses a session give the plain start: ``python -m game.classroom.tether
+  ARGS...`` (the game, ending itself if this server is gone);
 * no game outlives its tab: every session is started without a shell, in a
   process group of its own; when its websocket closes the game is asked to
   quit, then its group gets SIGTERM and then SIGKILL, and only then is the
@@ -67,7 +68,7 @@ TITLE = "Tightrope"
 WILDCARD_HOSTS = {"0.0.0.0", "::", ""}
 FULL_MESSAGE = "This Tightrope server is running as many games as it allows. Close a tab or try again in a minute."
 QUIT_GRACE = 2.0  # seconds a game has to quit after its tab closed, before SIGTERM
-TERM_GRACE = 2.0  # and after SIGTERM, before SIGKILL (longer than warm.END_GRACE)
+TERM_GRACE = 2.0  # and after SIGTERM, before SIGKILL (longer than tether.END_GRACE)
 WARM_START_TIMEOUT = 60.0  # seconds the warm process has to get ready
 HANDOVER_TIMEOUT = 10.0  # seconds the warm process has to fork a session's game
 CAN_WARM = os.name == "posix" and hasattr(socket, "send_fds") and hasattr(os, "fork")
@@ -88,8 +89,8 @@ def play_arguments(saves: Path, story: Path | None, extra: Sequence[str] = ()) -
 
 
 def game_command(play_args: Sequence[str], python: str = sys.executable) -> list[str]:
-    """A session started plain: a fresh interpreter running the game."""
-    return [python, "-m", "game", *play_args]
+    """A session started plain: a fresh interpreter running the game, tethered to this server (tether.py)."""
+    return [python, "-m", "game.classroom.tether", *play_args]
 
 
 def lan_address() -> str | None:

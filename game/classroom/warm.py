@@ -21,7 +21,8 @@ Lifetimes:
 * the child leads its own process group (``serve`` may signal it directly);
   this process reaps it and sends its exit status on the connection;
 * the child ends itself (SIGTERM, and SIGKILL a second later) when the
-  connection's other end closes: ``serve`` has ended or dropped the session;
+  connection's other end closes: ``serve`` has ended or dropped the session
+  (tether.py);
 * when ``serve`` closes this process's standard input (or ends, however it
   ends), this process ends every game it started and exits.
 
@@ -59,6 +60,8 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
+from .tether import tether_to_connection
+
 READY = "ready"
 STARTED = b"S"
 REFUSED = b"R"
@@ -72,7 +75,6 @@ WARM_UP_FRAME = 4096  # bytes of output that make a first screen
 THREADS_END = 10.0  # seconds the warm-up game's threads have to end after it has
 EXACT_NAMES = frozenset({"ESCDELAY", "TERM_PROGRAM", "TERM_PROGRAM_VERSION", "LC_TERMINAL"})
 EXACT_PREFIXES = ("TEXTUAL", "PYTHON")
-END_GRACE = 1.0  # seconds a game whose session is over has after SIGTERM, before SIGKILL
 SHUTDOWN_GRACE = 2.0  # the same when the warm process ends every game
 REQUEST_TIMEOUT = 5.0
 
@@ -236,25 +238,6 @@ def read_request(conn: socket.socket) -> tuple[list[int], bytes]:
 
 
 # ------------------------------------------------------------------ one game (in the forked child)
-def watch_server(conn: socket.socket) -> None:
-    """End this game once serve's end of the connection closes: SIGTERM, then SIGKILL after END_GRACE.
-
-    ``serve`` never writes to the connection after the request: anything
-    read, or its end, means the session is over.
-    """
-
-    def watch() -> None:
-        try:
-            conn.recv(1)
-        except OSError:
-            pass
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(END_GRACE)
-        os.kill(os.getpid(), signal.SIGKILL)
-
-    threading.Thread(target=watch, name="tightrope-session-watch", daemon=True).start()
-
-
 def run_game(
     main: Main, conn: socket.socket, fds: list[int], argv: list[str], env: dict[str, str], cwd: str, inherited: list[int]
 ) -> NoReturn:
@@ -277,7 +260,7 @@ def run_game(
         os.environ.clear()
         os.environ.update(env)
         os.chdir(cwd)
-        watch_server(conn)
+        tether_to_connection(conn)
         sys.argv = ["tightrope", *argv]
         code = main(argv)
     except SystemExit as exc:

@@ -180,7 +180,7 @@ async def session_text(port: int, needle: str, timeout: float = 30) -> str:
 def test_game_command_runs_play_per_player(tmp_path: Path) -> None:
     saves = tmp_path / "class saves 'quoted'"
     argv = game_command(play_arguments(saves, STARTER))
-    assert argv[:4] == [sys.executable, "-m", "game", "play"]
+    assert argv[:4] == [sys.executable, "-m", "game.classroom.tether", "play"]  # the game, tethered to the server
     assert "--per-player-saves" in argv
     assert argv[argv.index("--saves") + 1] == str(saves.resolve())  # one argument, however it is spelled: no shell
     assert argv[argv.index("--story") + 1] == str(STARTER.resolve())
@@ -437,3 +437,25 @@ def test_a_game_that_will_not_quit_is_ended_and_counted_until_then() -> None:
         assert time.monotonic() - closed < 8
         text = asyncio.run(session_text(port, "Fake classroom app is running"))
         assert "Fake classroom app is running" in text
+
+
+@needs_proc
+@pytest.mark.parametrize("start", ["warm", "plain"])
+def test_games_end_when_the_server_is_killed(start: str, tmp_path: Path) -> None:
+    """SIGKILL leaves the server no chance to end its games: they end themselves, within a few seconds."""
+    port = free_port()
+    with server(serve_args(port, tmp_path / "saves", *(["--no-warm"] if start == "plain" else [])), port) as srv:
+        left: list[int] = []
+
+        async def scenario() -> None:
+            async with aiohttp.ClientSession() as http:
+                async with http.ws_connect(f"http://127.0.0.1:{port}/ws?width=100&height=32") as ws:
+                    await ws.send_str(json.dumps(["resize", {"width": 100, "height": 32}]))
+                    await read_until(ws, TITLE)
+                    left.extend(descendants(srv.pid))  # the game (and the warm process)
+                    srv.proc.kill()
+
+        asyncio.run(scenario())
+        assert srv.proc.wait(10) == -signal.SIGKILL
+        assert len(left) == (2 if start == "warm" else 1)
+        assert wait_until(lambda: not any(alive(p) for p in left), 6), [p for p in left if alive(p)]
