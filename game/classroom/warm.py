@@ -318,7 +318,13 @@ class Warm:
             return
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as exc:  # out of processes or memory: this session starts plain, if it can at all
+            for fd in fds:
+                os.close(fd)
+            self.refuse(conn, f"cannot fork: {exc.strerror or exc}")
+            return
         if pid == 0:
             run_game(self.main, conn, fds, argv, env, cwd, self.inherited(conn))
         for fd in fds:
