@@ -74,12 +74,52 @@ class CheckResult:
         return 1 if self.errors else 0
 
 
+# stories kept by keep_loaded(), by the folder path as given
+_KEPT: dict[Path, Story] = {}
+
+
 def load_story(root: str | Path) -> Story:
-    """Load and compile a story; raise StoryError listing every error."""
+    """Load and compile a story; raise StoryError listing every error.
+
+    A story kept by :func:`keep_loaded` for the same path is returned as it
+    is while its files hold the same bytes.
+    """
+    kept = _KEPT.get(Path(root))
+    if kept is not None and content_hash(Path(root)) == kept.hash:
+        return kept
     result = check_story(root)
     if result.story is None or result.errors:
         raise StoryError(result.errors or result.problems)
     return result.story
+
+
+def keep_loaded(root: str | Path) -> Story:
+    """Load a story and keep it for the life of this process and of the processes forked from it.
+
+    Later ``load_story`` calls for the same path reuse it as long as its
+    files hold the same bytes: their content hash is compared, which costs
+    reading the files, about a hundredth of a load. ``tightrope serve``'s warm
+    process keeps the story it serves, so that no forked game loads it again.
+    """
+    story = load_story(root)
+    _KEPT[Path(root)] = story
+    return story
+
+
+def content_hash(root: Path) -> str | None:
+    """The hash a load of root would give its story (Story.hash), or None if its files cannot be read."""
+    digest = hashlib.sha256()
+    problems: list[Problem] = []
+    try:
+        for path, display in story_files(root, problems):
+            _hash_file(digest, root, path, read_bytes(path, display))
+    except (YamlProblem, OSError):
+        return None
+    return digest.hexdigest()
+
+
+def _hash_file(digest: Any, root: Path, path: Path, data: bytes) -> None:
+    digest.update(os.fsencode(path.relative_to(root)) + b"\0" + data + b"\0")
 
 
 def _yaml_paths(root: Path, problems: list[Problem]) -> list[Path]:
@@ -389,7 +429,7 @@ def _check_story(root: Path) -> CheckResult:
             if total > MAX_TOTAL_BYTES:
                 b.error("Y007", f"the story folder holds more than {MAX_TOTAL_BYTES:,} bytes of YAML", Pos(display))
                 break
-            digest.update(os.fsencode(path.relative_to(root)) + b"\0" + data + b"\0")
+            _hash_file(digest, root, path, data)
             tree = compose(decode(data, display), display)
         except YamlProblem as exc:
             b.problems.append(exc.problem)
