@@ -110,7 +110,7 @@ class Words:
             fixed = word_count(node.title)
             text: Template | None = None
             if _static(node.text):
-                fixed += word_count(node.text.render(None))
+                fixed += word_count(node.text.all_text())  # static: no names, no passages
             else:
                 text = node.text
             advisors = []
