@@ -137,6 +137,10 @@ _TAG = "tag:yaml.org,2002:"
 # first characters for which YAML 1.1 may read a plain scalar as something
 # other than text (bool, int, float, null, timestamp, merge, value)
 _MAY_RESOLVE = frozenset(k for k in _RESOLVER.yaml_implicit_resolvers if k)
+# a plain scalar that starts with a letter is text unless it is one of YAML
+# 1.1's bool and null words (yes, No, OFF, null, ...): those are looked up in
+# a table instead of asking the resolver (node ids such as n1234 would fill its cache)
+_LETTER_STARTS = frozenset(c for c in _MAY_RESOLVE if c.isalpha())
 
 
 @functools.lru_cache(maxsize=4096)
@@ -152,6 +156,21 @@ def _resolve_special(text: str) -> object:
     if tag == _TAG + "null":
         return None
     return text  # strings, and timestamps kept as the text the author wrote
+
+
+def _words() -> dict[str, object]:
+    """YAML 1.1's bool and null words, as the resolver reads them."""
+    base = ["yes", "no", "true", "false", "on", "off", "null", "y", "n"]
+    variants = {v for w in base for v in (w, w.capitalize(), w.upper())}
+    out = {}
+    for word in sorted(variants):
+        value = _resolve_special(word)
+        if value != word:
+            out[word] = value
+    return out
+
+
+_WORDS = _words()
 
 
 def _pos(file: str, event: Event) -> Pos:
@@ -220,48 +239,56 @@ def compose(text: str, display: str, loader: type | None = None) -> YNode | None
     ``loader`` picks PyYAML's parser (default: libyaml's when available).
 
     This loop runs once per YAML event of every story file, so it is written
-    for speed: class identity instead of isinstance, the common cases inline.
+    for speed: the open container lives in local variables (a stack keeps the
+    ones around it), classes are compared by identity, and plain words skip
+    the YAML 1.1 resolver.
     """
     if text.startswith("\ufeff"):
         text = text[1:]
     loader = loader or _LOADER
-    # one frame per open mapping or list: [container, anchor, is a mapping,
-    # pending key scalar (mappings), its key text]
-    stack: list[list[Any]] = []
+    # the open container: a mapping or a list (None at the top), its anchor,
+    # and for a mapping the key scalar waiting for its value and its text
+    container: Any = None
+    is_map = False
+    anchor: str | None = None
+    key: YScalar | None = None
+    key_text = ""
+    stack: list[tuple[Any, bool, str | None, YScalar | None, str]] = []
     anchors: dict[str, YNode] = {}
     open_anchors: set[str] = set()
     root: YNode | None = None
     documents = 0
     total = 0
     may_resolve = _MAY_RESOLVE
+    letters = _LETTER_STARTS
+    words = _WORDS
     resolve = _resolve_special
 
-    def attach(node: YNode, anchor: str | None) -> None:
+    def named(node: YNode, name: str) -> None:
+        if name not in open_anchors:
+            anchors[name] = node
+
+    def put(node: YNode) -> None:
         """Put a finished value into the open container (or make it the root)."""
-        nonlocal root
-        if anchor is not None and anchor not in open_anchors:
-            anchors[anchor] = node
-        if not stack:
-            root = node
-            return
-        frame = stack[-1]
-        container = frame[0]
-        if not frame[2]:
+        nonlocal root, key, key_text
+        if is_map:
+            if key is None:
+                if node.__class__ is not YScalar:
+                    raise _fail("Y011", node.pos)
+                assert isinstance(node, YScalar)
+                text = node.text if node.plain else str(node.value)
+                if text in container.items:
+                    raise _fail("Y002", node.pos, key=text, line=container.items[text][0].line)
+                key, key_text = node, text
+            else:
+                container.items[key_text] = (key, node)
+                container.size += node.size
+                key = None
+        elif container is not None:
             container.items.append(node)
             container.size += node.size
-        elif frame[3] is None:
-            if node.__class__ is not YScalar:
-                raise _fail("Y011", node.pos)
-            assert isinstance(node, YScalar)
-            key = node.text if node.plain else str(node.value)
-            if key in container.items:
-                raise _fail("Y002", node.pos, key=key, line=container.items[key][0].line)
-            frame[3] = node
-            frame[4] = key
         else:
-            container.items[frame[4]] = (frame[3], node)
-            container.size += node.size
-            frame[3] = None
+            root = node
 
     parser = None
     try:
@@ -271,8 +298,9 @@ def compose(text: str, display: str, loader: type | None = None) -> YNode | None
             event = get_event()
             cls = event.__class__
             if cls is ScalarEvent:  # the common case first
-                if event.tag is not None and event.tag != "!":
-                    raise _tag_problem(event.tag, _pos(display, event))
+                tag = event.tag
+                if tag is not None and tag != "!":
+                    raise _tag_problem(tag, _pos(display, event))
                 total += 1
                 if total > MAX_VALUES:
                     raise _fail("Y005", Pos(display), limit=MAX_VALUES)
@@ -280,50 +308,63 @@ def compose(text: str, display: str, loader: type | None = None) -> YNode | None
                 if len(raw) > MAX_SCALAR_CHARS:
                     raise _fail("Y013", _pos(display, event), length=len(raw), limit=MAX_SCALAR_CHARS)
                 mark = event.start_mark
-                style = event.style or None  # libyaml says "" for plain, PyYAML None
-                if style is None and event.implicit[0]:
+                style = event.style
+                if not style and event.implicit[0]:  # libyaml says "" for plain, PyYAML None
                     # most plain words are text: the resolver is asked only
                     # when the first character may start a number, a bool, ...
-                    value = raw if raw and raw[0] not in may_resolve else resolve(raw)
-                    scalar = YScalar(value, raw, True, display, mark.line + 1, mark.column + 1)
+                    if not raw or raw[0] in may_resolve:
+                        value = words.get(raw, raw) if raw and raw[0] in letters else resolve(raw)
+                    else:
+                        value = raw
+                    scalar = YScalar(
+                        value,
+                        raw,
+                        True,
+                        display,
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
                 else:
-                    scalar = YScalar(raw, raw, False, display, mark.line + 1, mark.column + 1, style)
-                if event.anchor is None and stack:  # attach() inline for the most common shapes
-                    frame = stack[-1]
-                    parent = frame[0]
-                    if not frame[2]:
-                        parent.items.append(scalar)
-                        parent.size += 1
-                        continue
-                    if frame[3] is not None:
-                        parent.items[frame[4]] = (frame[3], scalar)
-                        parent.size += 1
-                        frame[3] = None
-                        continue
-                attach(scalar, event.anchor)
+                    scalar = YScalar(raw, raw, False, display, mark.line + 1, mark.column + 1, style or None)
+                if event.anchor is not None:
+                    named(scalar, event.anchor)
+                # put() inline for the common shapes: a mapping's value, a list's item
+                if is_map and key is not None:
+                    container.items[key_text] = (key, scalar)
+                    container.size += 1
+                    key = None
+                elif not is_map and container is not None:
+                    container.items.append(scalar)
+                    container.size += 1
+                else:
+                    put(scalar)
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
-                if event.tag is not None and event.tag != "!":
-                    raise _tag_problem(event.tag, _pos(display, event))
+                tag = event.tag
+                if tag is not None and tag != "!":
+                    raise _tag_problem(tag, _pos(display, event))
                 total += 1
                 if total > MAX_VALUES:
                     raise _fail("Y005", Pos(display), limit=MAX_VALUES)
                 if len(stack) >= MAX_DEPTH:
                     raise _fail("Y004", _pos(display, event), limit=MAX_DEPTH)
                 mark = event.start_mark
-                flow = bool(event.flow_style)
-                container: YMap | YSeq
-                if cls is MappingStartEvent:
-                    container = YMap(display, mark.line + 1, mark.column + 1, flow)
+                stack.append((container, is_map, anchor, key, key_text))
+                is_map = cls is MappingStartEvent
+                if is_map:
+                    container = YMap(display, mark.line + 1, mark.column + 1, bool(event.flow_style))
                 else:
-                    container = YSeq([], display, mark.line + 1, mark.column + 1, flow)
-                if event.anchor is not None:
-                    open_anchors.add(event.anchor)
-                stack.append([container, event.anchor, cls is MappingStartEvent, None, None])
+                    container = YSeq([], display, mark.line + 1, mark.column + 1, bool(event.flow_style))
+                anchor = event.anchor
+                if anchor is not None:
+                    open_anchors.add(anchor)
+                key = None
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
-                frame = stack.pop()
-                if frame[1] is not None:
-                    open_anchors.discard(frame[1])
-                attach(frame[0], frame[1])
+                done, name = container, anchor
+                container, is_map, anchor, key, key_text = stack.pop()
+                if name is not None:
+                    open_anchors.discard(name)
+                    named(done, name)
+                put(done)
             elif cls is AliasEvent:
                 name = event.anchor
                 if name in open_anchors:
@@ -334,7 +375,7 @@ def compose(text: str, display: str, loader: type | None = None) -> YNode | None
                 total += target.size
                 if total > MAX_VALUES:
                     raise _fail("Y005.aliases", _pos(display, event), limit=MAX_VALUES)
-                attach(target, None)
+                put(target)
             elif cls is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
@@ -396,7 +437,8 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Probl
     flow = _FLOW_START.match(line)
     if flow is not None and mark is not None and flow.start(1) < mark.column:
         bracket = flow.group(1)
-        return problem("Y001.bracket", pos, detail=detail, bracket=bracket, what="list" if bracket == "[" else "mapping")
+        at = Pos(display, pos.line, flow.start(1) + 1)  # the bracket that started it
+        return problem("Y001.bracket", at, detail=detail, bracket=bracket, what="list" if bracket == "[" else "mapping")
     return problem("Y001", pos, detail=detail)
 
 
