@@ -424,7 +424,8 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Probl
         return problem("Y004", pos, limit=MAX_DEPTH)
     lines = text.splitlines()
     line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
-    if mark is not None and "cannot start any token" in detail and line[mark.column : mark.column + 1] == "\t":
+    tab = line[mark.column : mark.column + 1] == "\t" if mark is not None else False
+    if "tab character" in detail or ("cannot start any token" in detail and tab):
         return problem("Y017", pos)
     opened = exc.context_mark
     what = _OPENED.get(context)

@@ -86,7 +86,7 @@ def test_arbitrary_text_only_raises_yaml_problem(text: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    word=st.from_regex(r"[A-Za-z][A-Za-z0-9_ .:-]{0,8}", fullmatch=True) | st.sampled_from(["yes", "No", "OFF", "null", "y", "n"])
+    word=st.from_regex(r"[A-Za-z][A-Za-z0-9_.-]{0,8}", fullmatch=True) | st.sampled_from(["yes", "No", "OFF", "null", "y", "n"])
 )
 def test_plain_words_resolve_as_yaml_1_1_says(word: str) -> None:
     # a word that starts with a letter skips the resolver unless it is a bool or null word
