@@ -308,8 +308,12 @@ class Unreached:
 
 @dataclass(frozen=True, slots=True)
 class Nowhere:
+    """A soft-lock: a reached node where a game gets stuck (``stuck``: no
+    choice is available) or from which no ending can be reached (``loop``)."""
+
     node: str
     reason: str
+    kind: str = "stuck"
 
     def __str__(self) -> str:
         return f"node {self.node} leads nowhere: {self.reason}"
@@ -484,7 +488,7 @@ def leads_nowhere(story: Story, reach: Reach) -> list[Nowhere]:
     stuck = set(reach.stuck)
     for nid, states in reach.at.items():
         if states and nid not in good and nid not in stuck:
-            out.append(Nowhere(nid, "no ending can be reached from it (the story loops without a way out)"))
+            out.append(Nowhere(nid, "no ending can be reached from it (the story loops without a way out)", "loop"))
     return out
 
 

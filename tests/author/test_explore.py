@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -528,3 +529,31 @@ def test_histogram_keeps_every_value(values: list[int], lo: int, span: int) -> N
     counts, edges = histogram(values, lo, lo + span)
     assert sum(counts) == len(values) and len(counts) == len(edges) == 10
     assert edges == sorted(edges) and edges[0] == lo
+
+
+def test_a_planted_soft_lock_fails_the_requirements(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # every node, choice, outcome, event and ending stays reachable; but after
+    # revise draws "ignored" (gulf 54, revisions tabled), no choice at the
+    # decision is available: the game is stuck there
+    folder = tmp_path / "locked"
+    shutil.copytree(ROOT / "tests" / "stories" / "starter", folder)
+    nodes = folder / "nodes.yaml"
+    text = nodes.read_text(encoding="utf-8")
+    text = text.replace("      - id: stay_out\n", "      - id: stay_out\n        if: not revisions_tabled\n").replace(
+        "      - id: push_hard\n", "      - id: push_hard\n        if: gulf > 55\n"
+    )
+    nodes.write_text(text, encoding="utf-8")
+    base = ("explore", folder, "--runs", "0")
+    r = cli(*base, "--require-all-endings", "--require-full-coverage")
+    assert r.code == 1, r.out
+    assert "--require-all-endings: 1 soft-lock: node decision leads nowhere: no choice is available" in r.err
+    assert "--require-full-coverage: 1 soft-lock" in r.err
+    r = cli(*base, "--require-no-soft-locks", "--format", "json")
+    assert r.code == 1
+    data = json.loads(r.out)
+    assert data["coverage"]["endings"]["reached"] == data["coverage"]["endings"]["total"]
+    assert all(t["reached"] == t["total"] for t in data["coverage"].values())
+    assert data["leads_nowhere"][0]["node"] == "decision" and data["leads_nowhere"][0]["kind"] == "stuck"
+    assert data["requirements"]["no_soft_locks"] is True and data["requirements"]["met"] is False
+    # the untouched starter has none
+    assert cli("explore", ROOT / "tests" / "stories" / "starter", "--runs", "0", "--require-no-soft-locks").code == 0
