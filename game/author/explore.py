@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from ..engine import EngineError, GameState, branches, choose, history, new_game, replay
@@ -577,12 +578,19 @@ def decisions(n: int) -> str:
     return f"{n} decision" if n == 1 else f"{n} decisions"
 
 
+def _where_from(story_path: str) -> str:
+    """What the snippet's story: line means: the plan reads it relative to itself."""
+    if PurePath(story_path).is_absolute():
+        return "an absolute path: right wherever the plan is saved"
+    return "as given to explore: right for a plan saved in the folder explore ran in (story: is relative to the plan file)"
+
+
 def plan_snippet(story_path: str, path: Path) -> str:
     """A ready-to-use testplan for ``tightrope replay`` that reaches the ending."""
     steps = [*path.choices[:-1], f"{{choice: {path.choices[-1]}, ending: {path.ending}}}"]
     lines = [
         f"# {path.ending}: {decisions(len(path.choices))}",
-        f"story: {story_path}  # relative to the plan file",
+        f"story: {story_path}  # {_where_from(story_path)}",
         f"seed: {path.seed if path.seed is not None else 0}",
         f"steps: [{', '.join(steps)}]",
     ]

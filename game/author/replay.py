@@ -353,7 +353,11 @@ def scene_text(story: Story, state: GameState) -> str:
     else:
         node = story.nodes[state.node]
         parts = [node.title, node.text.render(state, state.player)]
-        parts += [f"{a.role}: {a.says}" for a in node.advisors if a.cond is None or a.cond(state)]
+        for a in node.advisors:
+            if a.cond is None or a.cond(state):
+                character = story.characters.get(a.who) if a.who else None
+                speaker = f"{character.name}, {a.role}" if character else a.role
+                parts.append(f"{speaker}: {a.says}")
         for option in options(story, state):
             parts.append(option.choice.text if option.enabled else f"{option.choice.text} ({option.reason})")
     return " ".join(clean(" ".join(parts)).split())

@@ -29,7 +29,7 @@ from game.story import Story, load_story
 from game.story.conditions import Symbol
 from game.story.text import compile_template, word_count
 
-from .conftest import ROOT, SHIPPED, UNREACHABLE, generate, shipped_story, write_story
+from .conftest import ROOT, SHIPPED, UNREACHABLE, generate, run_installed, shipped_story, write_story
 
 HEAD = """# yaml-language-server: $schema=../docs/story.schema.json
 story:
@@ -557,3 +557,19 @@ def test_a_planted_soft_lock_fails_the_requirements(cli, tmp_path: Path) -> None
     assert data["requirements"]["no_soft_locks"] is True and data["requirements"]["met"] is False
     # the untouched starter has none
     assert cli("explore", ROOT / "tests" / "stories" / "starter", "--runs", "0", "--require-no-soft-locks").code == 0
+
+
+def test_testplan_snippets_replay_where_they_say(tmp_path: Path) -> None:
+    # explore run in a folder with a relative path: a snippet saved there replays
+    shutil.copytree(ROOT / "tests" / "stories" / "starter", tmp_path / "starter")
+    proc = run_installed("explore", "starter", "--runs", "0", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    snippets = proc.stdout.split("Testplan snippets")[1]
+    first = snippets.split("\n\n")[1]
+    plan = "\n".join(line[2:] for line in first.splitlines())
+    assert "story: starter  # as given to explore: right for a plan saved in the folder explore ran in" in plan
+    (tmp_path / "snippet.yaml").write_text(plan, encoding="utf-8")
+    assert run_installed("replay", "snippet.yaml", cwd=tmp_path).returncode == 0
+    # with an absolute path, the plan replays wherever it is saved
+    proc = run_installed("explore", str(tmp_path / "starter"), "--runs", "0", cwd=tmp_path)
+    assert "# an absolute path: right wherever the plan is saved" in proc.stdout
