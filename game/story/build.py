@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import cast
+from typing import Any, cast
 
 from .codes import CODES, problem
 from .conditions import ConditionError, Expr, Getter, StateView, Symbol, Type, compile_expr, names
@@ -371,29 +371,33 @@ def build_characters(b: Builder, recs: Sequence[Rec]) -> dict[str, Character]:
 
 
 def build_nodes(b: Builder, recs: Sequence[Rec], characters: Mapping[str, Character]) -> dict[str, Node]:
+    # the hot loop of a big story: each record's values are read from its
+    # dict directly (the spec has checked their types)
     nodes: dict[str, Node] = {}
     for r in recs:
+        v: dict[str, Any] = r.values
         choices: list[Choice] = []
-        seen: dict[str, Pos] = {}
-        for c in r.recs("choices"):
-            cid = c.id
+        seen: set[str] = set()
+        for c in v["choices"]:
+            cid = c.values["id"]
             if cid in seen:
-                b.report("S010.choice", c.at("id"), id=cid, node=r.id, line=seen[cid].line)
+                line = next(x.at("id").line for x in v["choices"] if x.values["id"] == cid)
+                b.report("S010.choice", c.at("id"), id=cid, node=v["id"], line=line)
                 continue
-            seen[cid] = c.at("id")
+            seen.add(cid)
             choices.append(build_choice(b, c))
-        advisors = tuple(build_advisor(b, a, characters) for a in r.recs("advisors"))
+        advisors = tuple(build_advisor(b, a, characters) for a in v.get("advisors", ()))
         b.texts.extend(a.says for a in advisors)
-        nodes[r.id] = Node(
-            r.id,
-            r.text("title"),
-            r.text("date"),
-            r.text("place"),
-            cast(Basis, r.text("basis")),
-            b.source_ids(r),
+        nodes[v["id"]] = Node(
+            v["id"],
+            v["title"],
+            v.get("date", ""),
+            v.get("place", ""),
+            v["basis"],
+            b.source_ids(r) if "sources" in v else (),
             b.template(r, "text"),
             advisors,
-            r.flag("key"),
+            v.get("key", False),
             tuple(choices),
             r.pos,
         )
@@ -401,26 +405,29 @@ def build_nodes(b: Builder, recs: Sequence[Rec], characters: Mapping[str, Charac
 
 
 def build_choice(b: Builder, c: Rec) -> Choice:
+    v: dict[str, Any] = c.values
     outcomes = []
-    seen: set[str] = set()
-    for o in c.recs("outcomes"):
-        if o.id in seen:
-            b.report("S010.outcome", o.at("id"), id=o.id, choice=c.id)
-        seen.add(o.id)
-        outcomes.append(build_outcome(b, o))
-    if "locked" in c.values and "if" not in c.values:
+    if "outcomes" in v:
+        seen: set[str] = set()
+        for o in v["outcomes"]:
+            if o.id in seen:
+                b.report("S010.outcome", o.at("id"), id=o.id, choice=c.id)
+            seen.add(o.id)
+            outcomes.append(build_outcome(b, o))
+    if "locked" in v and "if" not in v:
         b.report("S012", c.at("locked"))
-    b.texts.append(c.text("text"))
+    text = v["text"]
+    b.texts.append(text)
     return Choice(
-        c.id,
-        c.text("text"),
-        b.expr(c.expr("if"), "bool"),
-        c.opt_text("locked"),
-        b.effects(c),
-        b.sets(c),
-        b.target(c, "goto"),
+        v["id"],
+        text,
+        b.expr(v["if"], "bool") if "if" in v else None,
+        v.get("locked"),
+        b.effects(c) if "effects" in v else (),
+        b.sets(c) if "set" in v else (),
+        b.target(c, "goto") if "goto" in v else None,
         tuple(outcomes),
-        c.text("note"),
+        v.get("note", ""),
         c.pos,
     )
 

@@ -26,7 +26,7 @@ from .codes import problem
 from .diagnostics import Pos, Problem, StoryError, suggestion_budget
 from .lint import static_warnings
 from .model import Story
-from .yamlsafe import YamlProblem, YNode, compose, decode, read_bytes
+from .yamlsafe import YamlProblem, compose, decode, read_bytes
 
 MAX_FILES = 1000
 MAX_ENTRIES = 20_000  # files and folders looked at under a story folder
@@ -155,13 +155,13 @@ def _check_story(root: Path) -> CheckResult:
     files = story_files(root, ctx.problems)
     if not files and not ctx.problems:
         return CheckResult(None, [problem("F002", Pos(str(root)))], fatal=True)
-    read = _read_files(root, files, ctx)
+    read = _Read()
+    b = Builder(root, ctx, read.data)
+    _read_files(root, files, ctx, read)
     if read.fatal:
         return CheckResult(None, _folded(ctx), fatal=True)
-    b = Builder(root, ctx, read.data)
     b.unread = read.unread
-    recs = [rec for rec in (spec.FILE.validate(tree, ctx) for tree in read.trees) if isinstance(rec, spec.Rec)]
-    story = build_story(b, recs, read.digest, [d for _, d in files])
+    story = build_story(b, read.recs, read.digest, [d for _, d in files])
     if story is None:
         return CheckResult(None, _folded(ctx))
     if not any(p.severity == "error" for p in ctx.problems):
@@ -173,20 +173,20 @@ def _check_story(root: Path) -> CheckResult:
 
 @dataclass
 class _Read:
-    """The story's files as read: composed trees, raw bytes, the content hash."""
+    """The story's files as read: their validated records, raw bytes, the content hash."""
 
-    trees: list[YNode] = field(default_factory=list)
+    recs: list[spec.Rec] = field(default_factory=list)
     data: dict[str, bytes] = field(default_factory=dict)
     unread: list[str] = field(default_factory=list)  # files that could not be parsed
     digest: str = ""
     fatal: bool = False
 
 
-def _read_files(root: Path, files: list[tuple[Path, str]], ctx: spec.Ctx) -> _Read:
-    """Read and compose every file. A file that cannot be parsed is one
+def _read_files(root: Path, files: list[tuple[Path, str]], ctx: spec.Ctx, out: _Read) -> None:
+    """Read, compose and validate every file, one at a time (a file's tree is
+    dropped once its records are made). A file that cannot be parsed is one
     problem, and the ids it seems to define are noted, so references to them
     elsewhere are folded into it."""
-    out = _Read()
     digest = hashlib.sha256()
     total = 0
     failed: dict[str, YamlProblem] = {}
@@ -214,7 +214,9 @@ def _read_files(root: Path, files: list[tuple[Path, str]], ctx: spec.Ctx) -> _Re
             continue
         if "yaml-language-server: $schema=" not in data[:400].decode("utf-8", "replace"):
             ctx.problems.append(problem("W006", Pos(display, 1, 1)))
-        out.trees.append(tree)
+        rec = spec.FILE.validate(tree, ctx)
+        if isinstance(rec, spec.Rec):
+            out.recs.append(rec)
     for display, failure in failed.items():
         index = len(ctx.problems)
         ctx.problems.append(_across_files(failure, out.data))
@@ -223,7 +225,6 @@ def _read_files(root: Path, files: list[tuple[Path, str]], ctx: spec.Ctx) -> _Re
         for rid in ids_defined_in(text):
             ctx.broken.setdefault(rid, index)
     out.digest = digest.hexdigest()
-    return out
 
 
 def _across_files(exc: YamlProblem, data: dict[str, bytes]) -> Problem:

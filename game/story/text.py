@@ -147,6 +147,7 @@ def _names(parts: tuple[Part, ...], found: set[str]) -> None:
 
 
 _TAG_RE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+_NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 MAX_NESTING = 8
 
 
@@ -161,6 +162,8 @@ def compile_template(
 
     ``player_default`` is what ``{player}`` shows when the game has no name.
     """
+    if "{" not in source and "}" not in source:  # most text: nothing to fill in
+        return Template(source, (source,) if source else ())
     # stack of (then-parts, else-parts or None, expr, offset)
     root: list[Part] = []
     stack: list[tuple[list[Part], list[Part] | None, Expr, int]] = []
@@ -212,7 +215,7 @@ def compile_template(
             current.append(Cond(done[2], tuple(done[0]), tuple(done[1] or ())))
         else:
             sym = symbols.get(inner) if inner != "player" else Symbol("text", _constant(player_default))
-            if sym is None or not re.fullmatch(r"[a-z][a-z0-9_]*", inner):
+            if sym is None or not _NAME_RE.fullmatch(inner):
                 hint = suggest(inner) if suggest else ""
                 raise TemplateError.of("T003", m.start(), name=inner, hint=hint)
             current.append(Var(inner, _shown(sym)))
