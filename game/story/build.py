@@ -190,23 +190,21 @@ class Builder:
         return did_you_mean(name, list(self.symbols))
 
     def effects(self, rec: Rec) -> Effects:
-        out: list[tuple[int, int]] = []
-        for mid, loc in rec.table("effects").items():
-            index = self.meter_index.get(mid)
-            if index is None:
-                self.refer("R002", loc.pos, mid, id=mid, hint=did_you_mean(mid, self.meter_index))
-                continue
-            out.append((index, cast(int, loc.value)))
-        return tuple(out)
+        """Meter changes: (meter index, delta); an unknown meter is an R002."""
+        return cast(Effects, self._changes(rec.table("effects"), self.meter_index, "R002"))
 
     def sets(self, rec: Rec) -> Sets:
-        out: list[tuple[int, bool]] = []
-        for fid, loc in rec.table("set").items():
-            index = self.flag_index.get(fid)
-            if index is None:
-                self.refer("R003", loc.pos, fid, id=fid, hint=did_you_mean(fid, self.flag_index))
+        """Flag changes: (flag index, value); an unknown flag is an R003."""
+        return cast(Sets, self._changes(rec.table("set"), self.flag_index, "R003"))
+
+    def _changes(self, table: Mapping[str, Located], index: Mapping[str, int], key: str) -> tuple[tuple[int, object], ...]:
+        out: list[tuple[int, object]] = []
+        for name, loc in table.items():
+            i = index.get(name)
+            if i is None:
+                self.refer(key, loc.pos, name, id=name, hint=did_you_mean(name, index))
                 continue
-            out.append((index, cast(bool, loc.value)))
+            out.append((i, loc.value))
         return tuple(out)
 
     def targets(self) -> set[str]:
