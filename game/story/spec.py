@@ -541,7 +541,7 @@ class Obj(T):
 
     def validate(self, node: YNode, ctx: Ctx) -> object:
         if node.__class__ is not YMap:
-            return ctx.error("S001", node.pos, expected=self.label(), found=_describe(node), note=_yaml11_note(node))
+            return ctx.error("S001", node.pos, expected=self.label(), found=_describe(node), note="")
         assert isinstance(node, YMap)
         values: dict[str, object] = {}
         where: dict[str, YScalar | Pos] = {}

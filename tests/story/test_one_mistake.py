@@ -162,6 +162,14 @@ def test_text_that_starts_with_a_bracket(starter: Path) -> None:
     edit(starter / "nodes.yaml", "        text: [bold] Tell Washington Pakistan is ready in principle.", "        text: [bold]")
     found = errors(starter)
     assert found[0].code == "S001" and "put the whole text in quotes" in found[0].message
+    # where an object is expected, a list is just the wrong shape: no advice about quotes
+    edit(
+        starter / "nodes.yaml",
+        "    advisors:\n      - role: Foreign Office",
+        "    advisors:\n      - [Foreign Office]\n      - role: Foreign Office",
+    )
+    found = errors(starter)
+    assert found[0].message == "expected an advisor (a mapping), found a list", found[0].message
 
 
 # ------------------------------------------------------------------ every field checked
