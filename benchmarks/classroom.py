@@ -24,10 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from game.classroom.report import build_report, collect, render_report  # noqa: E402
-from game.classroom.transcript import render_transcript  # noqa: E402
 from game.engine import new_game, options  # noqa: E402
 from game.engine.core import choose  # noqa: E402
 from game.paths import default_story  # noqa: E402
+from game.records.transcript import render_transcript  # noqa: E402
 from game.saves import write_save  # noqa: E402
 from game.story import Story, load_story  # noqa: E402
 

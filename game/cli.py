@@ -1,46 +1,32 @@
 """The ``tightrope`` command: one console script, one subcommand per task.
 
-Each subcommand is a few lines that call the layers below. Errors the user
-can fix are printed as one line on standard error with a non-zero exit;
-no traceback reaches the user.
+Every subcommand is registered here, explicitly: ``play``, ``check`` and
+``schema`` below, the author tools by :func:`game.author.cli.register` and
+the classroom tools by :func:`game.classroom.cli.register`. Each parser
+carries its handler (``set_defaults(handler=...)``), a few lines that call
+the layers below. Nothing imports this module but ``game/__main__.py`` (and
+the console script, which calls :func:`main`).
+
+Errors the user can fix (:class:`~game.errors.UsageError`) are printed as one
+line on standard error with exit 2; no traceback reaches the user.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 from . import __version__
-from .paths import default_story
+from .author import cli as author_cli
+from .classroom import cli as classroom_cli
+from .errors import UsageError
+from .paths import story_dir
+from .session import DEFAULT_MIN_RATIONALE, MAX_MIN_RATIONALE, Settings
 
-Handler = Callable[[argparse.Namespace], int]
-_HANDLERS: dict[str, Handler] = {}
-
-
-class UsageError(Exception):
-    """A problem with what the user asked for: printed as one line, exit 2."""
-
-
-def command(name: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        _HANDLERS[name] = fn
-        return fn
-
-    return register
-
-
-def _story_arg(p: argparse.ArgumentParser, positional: bool = True) -> None:
-    if positional:
-        p.add_argument("story", nargs="?", default=None, metavar="STORY_DIR", help="story folder (default: the shipped story)")
-    else:
-        p.add_argument("--story", default=None, metavar="DIR", help="story folder (default: the shipped story)")
-
-
-def story_path(value: str | None) -> Path:
-    return Path(value) if value else default_story()
+DEFAULT_COMMAND = "play"  # what `tightrope` does with no command word (`tightrope --seed 3` plays)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,9 +37,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tightrope {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _register_play(sub)
+    p = sub.add_parser("check", help="check a story folder and report every problem")
+    p.add_argument("story", nargs="?", default=None, metavar="STORY_DIR", help="story folder (default: the shipped story)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(handler=cmd_check)
+    sub.add_parser("schema", help="print the JSON Schema (draft-07) of story files").set_defaults(handler=cmd_schema)
+    author_cli.register(sub)
+    classroom_cli.register(sub)
+    return parser
 
+
+def _register_play(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("play", help="play the game (the terminal app, or --plain line mode)")
-    _story_arg(p, positional=False)
+    p.add_argument("--story", default=None, metavar="DIR", help="story folder (default: the shipped story)")
     p.add_argument("--plain", action="store_true", help="line mode for screen readers, pipes and scripted play")
     p.add_argument("--seed", type=int, default=None, help="random seed (the same seed and choices give the same game)")
     p.add_argument("--name", default=None, help="player name")
@@ -71,9 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--min-rationale",
         type=int,
-        default=40,
+        default=DEFAULT_MIN_RATIONALE,
         metavar="N",
-        help="shortest rationale accepted in classroom mode (characters, default 40)",
+        help=f"shortest rationale accepted in classroom mode (characters, default {DEFAULT_MIN_RATIONALE}, "
+        f"at most {MAX_MIN_RATIONALE})",
     )
     p.add_argument("--hide-effects", action="store_true", help="do not show the direction of each choice's effects")
     p.add_argument(
@@ -81,40 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep each player's saves in their own sub-folder (used by tightrope serve)",
     )
-
-    p = sub.add_parser("check", help="check a story folder and report every problem")
-    _story_arg(p)
-    p.add_argument("--format", choices=["text", "json"], default="text")
-
-    sub.add_parser("schema", help="print the JSON Schema (draft-07) of story files")
-
-    for name, register in _EXTRA_PARSERS:
-        register(sub.add_parser(name, help=_EXTRA_HELP[name]))
-    return parser
+    p.set_defaults(handler=cmd_play)
 
 
-# other modules add their subcommands here (explore, graph, replay, ...)
-_EXTRA_PARSERS: list[tuple[str, Callable[[argparse.ArgumentParser], None]]] = []
-_EXTRA_HELP: dict[str, str] = {}
-
-
-def subcommand(
-    name: str, help: str
-) -> Callable[[Callable[[argparse.ArgumentParser], None]], Callable[[argparse.ArgumentParser], None]]:
-    def register(fn: Callable[[argparse.ArgumentParser], None]) -> Callable[[argparse.ArgumentParser], None]:
-        _EXTRA_PARSERS.append((name, fn))
-        _EXTRA_HELP[name] = help
-        return fn
-
-    return register
-
-
-@command("check")
 def cmd_check(args: argparse.Namespace) -> int:
     from .story import check_story
     from .story.diagnostics import one_line
 
-    root = story_path(args.story)
+    root = story_dir(args.story)
     result = check_story(root)
     if args.format == "json":
         print(
@@ -141,7 +113,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-@command("schema")
 def cmd_schema(args: argparse.Namespace) -> int:
     from .story.spec import json_schema
 
@@ -149,45 +120,63 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("play")
 def cmd_play(args: argparse.Namespace) -> int:
+    settings = Settings.from_args(args)  # raises UsageError for settings no session accepts
     if args.plain:
         from .plain import run_plain
 
-        return run_plain(args)
+        return run_plain(settings)
     from .tui.app import run_tui
 
-    return run_tui(args)
+    return run_tui(settings)
 
 
-def _load_plugins() -> None:
-    """Import the modules that register further subcommands."""
-    import importlib
+def commands(parser: argparse.ArgumentParser) -> list[str]:
+    """The command words the parser knows, in the order of its help."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices)
+    return []
 
-    for module in ("game.author.cli", "game.classroom.cli"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+
+def with_command(argv: Sequence[str], known: Sequence[str]) -> list[str]:
+    """The arguments with the command word first.
+
+    No arguments, or options first (``tightrope --seed 3``), play. A first
+    word that is not a command is refused with the nearest command, never
+    played: ``tightrope chek story`` is a typo, not a game.
+    """
+    args = list(argv)
+    if not args or (args[0].startswith("-") and args[0] not in ("-h", "--help", "--version")):
+        return [DEFAULT_COMMAND, *args]
+    word = args[0]
+    if word.startswith("-") or word in known:
+        return args
+    near = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    hint = f'did you mean "{near[0]}"?' if near else "commands: " + ", ".join(known)
+    raise UsageError(f'unknown command "{word}" ({hint})')
+
+
+def _say(exc: BaseException) -> None:
+    from .story.diagnostics import one_line
+
+    # messages quote saves and story files: one printable line, always
+    print(f"tightrope: {one_line(str(exc), 4096)}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    _load_plugins()
     parser = build_parser()
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    known = set(_HANDLERS) | {name for name, _ in _EXTRA_PARSERS}
-    if not args_list or (args_list[0] not in known and args_list[0] not in ("-h", "--help", "--version")):
-        args_list = ["play", *args_list]  # `tightrope --seed 3` plays
-    args = parser.parse_args(args_list)
-    handler = _HANDLERS[args.command]
     try:
-        return handler(args)
+        args_list = with_command(sys.argv[1:] if argv is None else argv, commands(parser))
     except UsageError as exc:
-        from .story.diagnostics import one_line
-
-        # messages quote saves and story files: one printable line, always
-        print(f"tightrope: {one_line(str(exc), 4096)}", file=sys.stderr)
+        _say(exc)
+        return 2
+    args = parser.parse_args(args_list)
+    try:
+        result: int = args.handler(args)
+        return result
+    except UsageError as exc:
+        _say(exc)
         return 2
     except KeyboardInterrupt:
         print(file=sys.stderr)

@@ -21,6 +21,11 @@ def default_story() -> Path:
     return PACKAGE / "bundled_story"
 
 
+def story_dir(value: str | Path | None) -> Path:
+    """A story folder given on the command line, or the default story."""
+    return Path(value) if value else default_story()
+
+
 def user_data_dir() -> Path:
     if sys.platform == "win32":
         base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")

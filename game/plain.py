@@ -4,25 +4,24 @@ Prints the scene, the meters and numbered choices; reads one line at a
 time. Commands: a number chooses; ``m`` meters; ``u`` undo; ``s NAME`` save;
 ``h`` help; ``q`` quit. At an ending it prints the ending, the debrief and
 the discussion questions and exits 0; at end of input it exits 0.
+
+A front end over :class:`~game.session.Session`: the session decides what a
+decision needs, what undo may do and where saves go; this module only reads
+lines and prints.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import secrets
 import sys
 import textwrap
-from datetime import date
-from pathlib import Path
 from typing import TextIO
 
-from .engine import EngineError, GameState, new_game, options, undo
-from .engine.core import choose
-from .paths import default_saves, default_story
-from .present import BASIS_LABEL, change_lines, hint_text, outcome_text, scene_heading, warnings
-from .saves import SaveError, read_save, resolve_save, slot_path, slug, write_save
-from .story import Story, StoryError, load_story
+from .engine import EngineError, GameState, options
+from .present import BASIS_LABEL, Decision, change_text, hint_text, scene_heading, warnings
+from .saves import SaveError
+from .session import Session, SessionError, Settings
+from .story import Story
 from .story.text import clean, clean_line
 
 HELP = """Commands:
@@ -35,28 +34,21 @@ HELP = """Commands:
 
 
 class Plain:
-    def __init__(
-        self,
-        story: Story,
-        state: GameState,
-        out: TextIO,
-        inp: TextIO,
-        saves: Path,
-        autosave: str | None = None,
-        classroom: bool = False,
-        min_rationale: int = 40,
-        show_effects: bool = True,
-    ) -> None:
-        self.story = story
-        self.state = state
+    def __init__(self, session: Session, out: TextIO, inp: TextIO) -> None:
+        assert session.state is not None, "start the session's game first"
+        self.session = session
         self.out = out
         self.inp = inp
-        self.saves = saves
-        self.autosave = autosave
-        self.classroom = classroom
-        self.min_rationale = min_rationale
-        self.show_effects = show_effects
         self.color = out.isatty() and not os.environ.get("NO_COLOR")
+
+    @property
+    def story(self) -> Story:
+        return self.session.story
+
+    @property
+    def state(self) -> GameState:
+        assert self.session.state is not None
+        return self.session.state
 
     # -- output
     def say(self, text: str = "") -> None:
@@ -105,28 +97,25 @@ class Plain:
             line = f"  {n}. {clean_line(opt.choice.text)}"
             if not opt.enabled:
                 line += f" (unavailable: {clean_line(opt.reason)})"
-            elif self.show_effects:
+            elif self.session.show_effects:
                 hint = clean_line(hint_text(self.story, opt.choice))  # meter labels are story text
                 if hint:
                     line += f" [{hint}]"
             self.say(line)
 
-    def happened(self) -> None:
-        step = self.state.step
-        if step is None:
-            return
-        text = outcome_text(self.story, step)
-        if text:
+    def happened(self, d: Decision) -> None:
+        """What a decision did: the outcome, the choice's changes, then each event with its own."""
+        if d.outcome_text:
             self.say()
-            self.para(text)
-        for eid in step.events:
-            event = next(e for e in self.story.events if e.id == eid)
+            self.para(d.outcome_text)
+        if d.changes:
+            self.say("Changes: " + change_text(d.changes))
+        for e in d.events:
             self.say()
-            self.say(self.bold(f"-- {clean_line(event.title)} --") + f" ({BASIS_LABEL[event.basis]})")
-            self.para(event.text.render(self.state, self.state.player))
-        lines = change_lines(self.story, self.state)
-        if lines:
-            self.say("Changes: " + clean_line(", ".join(lines)))
+            self.say(self.bold(f"-- {e.title} --") + (f" ({e.basis})" if e.basis else ""))
+            self.para(e.text)
+            if e.changes:
+                self.say("Changes: " + change_text(e.changes))
         self.say()
 
     def ending(self) -> None:
@@ -158,7 +147,7 @@ class Plain:
 
     def save(self, name: str) -> bool:
         try:
-            path = write_save(slot_path(self.saves, name), self.story, self.state)
+            path = self.session.save(name)
         except SaveError as exc:
             self.say(f"Could not save: {clean_line(str(exc))}")
             return False
@@ -197,29 +186,28 @@ class Plain:
                     self.say(f"That choice is unavailable: {clean_line(opt.reason)}")
                     continue
                 rationale = ""
-                if self.classroom and self.story.nodes[self.state.node].key:
+                if self.session.needs_rationale():
                     got = self.rationale()
                     if got is None:
                         return 0
                     rationale = got
                 try:
-                    self.state = choose(self.story, self.state, opt.choice.id, rationale)
-                except EngineError as exc:  # pragma: no cover - options() already filtered
-                    self.say(str(exc))
+                    decision = self.session.choose(opt.choice.id, rationale)
+                except (EngineError, SessionError) as exc:  # pragma: no cover - options() and rationale() checked
+                    self.say(clean_line(str(exc)))
                     continue
-                self.happened()
-                if self.autosave:
-                    self.save(self.autosave)
+                self.happened(decision)
+                for slot in self.session.autosave_slots():
+                    self.save(slot)
                 shown = True
             elif cmd == "m":
                 self.meters_long()
             elif cmd == "u":
-                if self.state.prev is None:
-                    self.say("Nothing to undo.")
-                else:
-                    self.state = undo(self.state)
+                if self.session.undo():
                     self.say("Undone.")
                     shown = True
+                else:
+                    self.say("Nothing to undo.")
             elif cmd == "s":
                 parts = line.split(maxsplit=1)
                 if len(parts) < 2:
@@ -235,57 +223,19 @@ class Plain:
                 self.say("Type a choice number, or h for help.")
 
     def rationale(self) -> str | None:
-        self.say(f"Key decision: write why you choose this (at least {self.min_rationale} characters).")
+        self.say(f"Key decision: write why you choose this (at least {self.session.min_rationale} characters).")
         while True:
             text = self.ask("Rationale: ")
             if text is None:
                 return None
-            if len(text) >= self.min_rationale:
+            problem = self.session.rationale_problem(text)
+            if problem is None:
                 return text
-            self.say(f"Please write a little more ({len(text)} of {self.min_rationale} characters).")
+            self.say(problem)
 
 
-def open_story(value: str | None) -> Story:
-    from .cli import UsageError
-
-    path = Path(value) if value else default_story()
-    try:
-        return load_story(path)
-    except StoryError as exc:
-        raise UsageError(exc.summary(path)) from None
-
-
-def start_state(args: argparse.Namespace, story: Story, saves: Path) -> GameState:
-    from .cli import UsageError
-
-    if args.load:
-        try:
-            return read_save(resolve_save(saves, args.load), story)
-        except SaveError as exc:
-            raise UsageError(str(exc)) from None
-    seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
-    return new_game(story, seed, args.name or "")
-
-
-def classroom_slot(name: str, today: date | None = None) -> str:
-    return f"{slug(name)}-{(today or date.today()).isoformat()}"
-
-
-def run_plain(args: argparse.Namespace) -> int:
-    from .cli import UsageError
-
-    story = open_story(args.story)
-    saves = default_saves(args.saves)
-    state = start_state(args, story, saves)
-    autosave = args.autosave
-    if autosave:
-        try:
-            slot_path(saves, autosave)
-        except SaveError as exc:
-            raise UsageError(str(exc)) from None
-    if args.classroom:
-        if not (args.name or state.player):
-            raise UsageError("classroom mode needs --name NAME")
-        autosave = autosave or classroom_slot(args.name or state.player)
-    game = Plain(story, state, sys.stdout, sys.stdin, saves, autosave, args.classroom, args.min_rationale, not args.hide_effects)
-    return game.run()
+def run_plain(settings: Settings) -> int:
+    """``tightrope play --plain``: start as the command line asked and play until the end or end of input."""
+    session = Session.open(settings, keep_autosave=False)
+    session.begin()
+    return Plain(session, sys.stdout, sys.stdin).run()

@@ -1,16 +1,22 @@
-"""Presentation helpers shared by every front end (no Textual, no I/O).
+"""Presentation shared by every front end and record (no Textual, no I/O).
 
-They turn engine results into plain strings: effect hints on choices, the
-summary of what a decision changed, meter lines. Every string that comes
-from a story passes through :func:`~game.story.text.clean`.
+The centre is one *described decision* (:class:`Decision`, made by
+:func:`describe_step`, :func:`describe` and :func:`decisions`): the choice
+taken, the outcome drawn, the choice's own meter changes, each event that
+fired with its own changes, thresholds crossed and the ending. Plain mode,
+the Textual app, the transcript and the class report all render it. Around
+it, small helpers: effect hints on choices, scene headings, warnings. Every
+string that comes from a story passes through :func:`~game.story.text.clean`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from .engine.core import GameState, Step, near_thresholds
-from .story.model import Choice, Node, Story
+from .engine.core import Changes, GameState, Step, near_thresholds, states_from_start
+from .story.model import Choice, Ending, Event, Node, Story
 from .story.text import clean, clean_line
 
 UP, DOWN, MIXED = "▲", "▼", "?"
@@ -60,37 +66,6 @@ def signed(n: int) -> str:
     return f"+{n}" if n > 0 else str(n)
 
 
-def change_lines(story: Story, state: GameState) -> list[str]:
-    """'US relations +8 (58)' for every meter the last decision moved."""
-    step = state.step
-    if step is None:
-        return []
-    out = []
-    for mid, delta in step.changes:
-        meter = story.meter(mid)
-        out.append(f"{clean_line(meter.label)} {signed(delta)} ({state.meters[story.meter_index[mid]]})")
-    return out
-
-
-def outcome_text(story: Story, step: Step) -> str:
-    if step.outcome is None:
-        return ""
-    node = story.nodes.get(step.node)
-    choice = node.choice(step.choice) if node else None
-    if choice is None:
-        return ""
-    for o in choice.outcomes:
-        if o.id == step.outcome:
-            return clean(o.text)
-    return ""
-
-
-def choice_text(story: Story, node_id: str, choice_id: str) -> str:
-    node = story.nodes.get(node_id)
-    choice = node.choice(choice_id) if node else None
-    return clean_line(choice.text) if choice else choice_id
-
-
 def node_title(story: Story, node_id: str) -> str:
     node = story.nodes.get(node_id)
     if node is not None:
@@ -115,3 +90,250 @@ BASIS_LABEL = {
     "hypothetical": "Hypothetical",
     "mixed": "Reported facts, invented scene",
 }
+
+
+# ------------------------------------------------------------------ one described decision
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One meter's change in one part of a decision."""
+
+    meter: str  # meter id
+    label: str
+    delta: int
+    after: int | None  # the meter's value right after this part (None when not known)
+
+
+@dataclass(frozen=True, slots=True)
+class EventReport:
+    """An event that fired on the way, with its own changes."""
+
+    id: str
+    title: str
+    basis: str  # a BASIS_LABEL text ("" when the story does not know the event)
+    text: str  # rendered for the game's state, cleaned ("" when it cannot be rendered)
+    changes: tuple[Change, ...] | None  # None: an older save that did not keep them apart
+
+
+@dataclass(frozen=True, slots=True)
+class Crossing:
+    """A meter past a threshold: the reason the game ended where it did."""
+
+    meter: str
+    label: str
+    value: int
+    ending: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Everything one decision did, as every front end and record shows it.
+
+    ``changes`` is what the choice and its random outcome changed, each
+    event keeps its own; ``total`` is the whole decision. ``changes`` and
+    the events' ``changes`` are None when they cannot be told apart (a save
+    older than format 3 read without its story).
+    """
+
+    turn: int
+    node: str  # where it was made
+    scene: str  # that scene's title (the id when the story does not know it)
+    key: bool | None  # a key decision (None when the story does not know the scene)
+    choice: str
+    choice_text: str
+    note: str  # the author's note on the choice
+    outcome: str | None
+    outcome_text: str
+    changes: tuple[Change, ...] | None
+    events: tuple[EventReport, ...]
+    total: tuple[Change, ...]
+    crossed: tuple[Crossing, ...]
+    target: str  # where it led (a node or an ending)
+    ending: str | None
+    ending_title: str
+    rationale: str
+    meters: dict[str, int]  # every meter after the decision
+
+    @property
+    def split_known(self) -> bool:
+        return self.changes is not None
+
+
+@dataclass
+class Lookup:
+    """Looks ids up in a story (or none), remembering what it could not find."""
+
+    story: Story | None
+    missing: list[str] = field(default_factory=list)
+    _events: dict[str, Event] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.story is not None:
+            self._events = {e.id: e for e in self.story.events}
+
+    def miss(self, what: str) -> None:
+        if what not in self.missing:
+            self.missing.append(what)
+
+    def node(self, node_id: str) -> Node | None:
+        node = self.story.nodes.get(node_id) if self.story else None
+        if node is None:
+            self.miss(f'scene "{node_id}"')
+        return node
+
+    def node_title(self, node_id: str) -> str:
+        node = self.node(node_id)
+        return clean_line(node.title) if node else node_id
+
+    def choice(self, node_id: str, choice_id: str) -> Choice | None:
+        node = self.story.nodes.get(node_id) if self.story else None
+        choice = node.choice(choice_id) if node else None
+        if choice is None:
+            self.miss(f'choice "{choice_id}" at scene "{node_id}"')
+        return choice
+
+    def outcome_text(self, choice: Choice | None, choice_id: str, outcome_id: str | None) -> str:
+        if outcome_id is None:
+            return ""
+        for o in choice.outcomes if choice else ():
+            if o.id == outcome_id:
+                return clean(o.text).strip()
+        self.miss(f'outcome "{outcome_id}" of choice "{choice_id}"')
+        return ""
+
+    def event(self, event_id: str) -> Event | None:
+        event = self._events.get(event_id)
+        if event is None:
+            self.miss(f'event "{event_id}"')
+        return event
+
+    def meter(self, meter_id: str) -> tuple[str, int, int]:
+        """(label, min, max) of a meter."""
+        if self.story is not None and meter_id in self.story.meter_index:
+            m = self.story.meter(meter_id)
+            return clean_line(m.label), m.min, m.max
+        self.miss(f'meter "{meter_id}"')
+        return meter_id, 0, 100
+
+    def ending(self, ending_id: str) -> Ending | None:
+        ending = self.story.endings.get(ending_id) if self.story else None
+        if ending is None:
+            self.miss(f'ending "{ending_id}"')
+        return ending
+
+
+def _changes(look: Lookup, changes: Changes, after: Mapping[str, int]) -> tuple[Change, ...]:
+    return tuple(Change(mid, look.meter(mid)[0], delta, after.get(mid)) for mid, delta in changes)
+
+
+def _before(after: Mapping[str, int], later: Sequence[Changes]) -> dict[str, int]:
+    """Meter values before the parts in ``later`` were applied."""
+    out = dict(after)
+    for part in later:
+        for mid, delta in part:
+            if mid in out:
+                out[mid] -= delta
+    return out
+
+
+def describe_step(
+    look: Lookup,
+    turn: int,
+    step: Step,
+    after: Mapping[str, int],
+    state: GameState | None = None,
+    *,
+    split_known: bool = True,
+    ending: str | None = None,
+) -> Decision:
+    """Describe one decision.
+
+    ``after`` holds the meters after it; ``state`` (the state the decision
+    led to) renders the events' texts, which are left empty without it.
+    ``ending`` is the ending the decision reached, if any. Without
+    ``split_known`` the step's ``own`` and ``event_changes`` are ignored.
+    """
+    node = look.node(step.node)
+    choice = look.choice(step.node, step.choice)
+    player = state.player if state is not None else ""
+    own: tuple[Change, ...] | None = None
+    if split_known:
+        own = _changes(look, step.own, _before(after, step.event_changes))
+    events = []
+    for k, eid in enumerate(step.events):
+        event = look.event(eid)
+        text = clean(event.text.render(state, player)).strip() if event is not None and state is not None else ""
+        part: tuple[Change, ...] | None = None
+        if split_known and k < len(step.event_changes):
+            part = _changes(look, step.event_changes[k], _before(after, step.event_changes[k + 1 :]))
+        events.append(
+            EventReport(
+                eid,
+                clean_line(event.title) if event else eid,
+                BASIS_LABEL.get(event.basis, event.basis) if event else "",
+                text,
+                part,
+            )
+        )
+    crossed: list[Crossing] = []
+    ending_title = ""
+    if ending is not None:
+        found = look.ending(ending)
+        ending_title = clean_line(found.title) if found else ending
+        for m in look.story.meters if look.story else ():
+            value = after.get(m.id)
+            if value is not None and any(t.ending == ending and t.crossed(value) for t in m.thresholds):
+                crossed.append(Crossing(m.id, clean_line(m.label), value, ending))
+    return Decision(
+        turn=turn,
+        node=step.node,
+        scene=clean_line(node.title) if node else step.node,
+        key=node.key if node else None,
+        choice=step.choice,
+        choice_text=clean_line(choice.text) if choice else step.choice,
+        note=clean(choice.note).strip() if choice else "",
+        outcome=step.outcome,
+        outcome_text=look.outcome_text(choice, step.choice, step.outcome),
+        changes=own,
+        events=tuple(events),
+        total=_changes(look, step.changes, after),
+        crossed=tuple(crossed),
+        target=step.target,
+        ending=ending,
+        ending_title=ending_title,
+        rationale=clean(step.rationale).strip(),
+        meters=dict(after),
+    )
+
+
+def meters_of(story: Story, state: GameState) -> dict[str, int]:
+    return {m.id: state.meters[i] for i, m in enumerate(story.meters)}
+
+
+def describe(story: Story, state: GameState) -> Decision | None:
+    """The decision that led to ``state`` (None at the start)."""
+    if state.step is None:
+        return None
+    return describe_step(Lookup(story), state.turn, state.step, meters_of(story, state), state, ending=state.ending)
+
+
+def decisions(story: Story, state: GameState) -> list[Decision]:
+    """Every decision of a game, oldest first."""
+    look = Lookup(story)
+    out = []
+    for s in states_from_start(state)[1:]:
+        assert s.step is not None
+        out.append(describe_step(look, s.turn, s.step, meters_of(story, s), s, ending=s.ending))
+    return out
+
+
+def change_text(changes: Sequence[Change], after: bool = True) -> str:
+    """'US relations +8 (58), Domestic stability -6 (49)'."""
+    return ", ".join(f"{c.label} {signed(c.delta)}" + (f" ({c.after})" if after and c.after is not None else "") for c in changes)
+
+
+def when(iso: str) -> str:
+    """A save's time as local 'YYYY-MM-DD HH:MM'."""
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except (ValueError, TypeError):
+        return clean_line(str(iso))[:16]

@@ -5,9 +5,10 @@
   hard link, so the save itself is never missing), then the temporary file is
   renamed over the save and the folder is fsynced.
 * Read strictly: size and nesting are bounded, duplicate keys, NaN and
-  infinity are refused, every field is type-checked, meters must be in
-  range, ids must exist, and the decisions are replayed through the engine
-  so that a save can never put the game into a state the story cannot reach.
+  infinity are refused, every field is type-checked into an
+  :class:`Envelope`, and the decisions are replayed through the engine so
+  that a save can never put the game into a state the story cannot reach
+  (with the same story, ids must exist and meters be in range).
   A failure raises :class:`SaveError` with a one-line message and leaves the
   file untouched.
 * Older format versions are migrated on read.
@@ -17,7 +18,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import stat
@@ -26,19 +26,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from .engine import EngineError, GameState, history, new_game
-from .engine.core import choose
+from .engine import EngineError, GameState, new_game
+from .engine.core import choose, states_from_start
 from .story.diagnostics import one_line
 from .story.model import Story
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MAX_SAVE_BYTES = 4 * 1024 * 1024
 MAX_HISTORY = 10_000
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
 _RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 AUTOSAVE = "autosave"
+SETTINGS_KEY = "play_settings"  # the game's own settings (PlaySettings)
 
 
 class SaveError(Exception):
@@ -96,20 +96,101 @@ def resolve_save(folder: Path, name_or_path: str) -> Path:
     return slot_path(folder, name_or_path)
 
 
+# ------------------------------------------------------------------ the envelope
+Meters = dict[str, int]  # meter id -> value (or change)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRef:
+    """Which story a save was made with."""
+
+    id: str
+    version: str
+    hash: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PlaySettings:
+    """The game's own settings, kept in the save (``play_settings``) so a loaded game plays as it was."""
+
+    classroom: bool = False
+    show_effects: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One decision of a save's history."""
+
+    turn: int
+    node: str
+    choice: str
+    outcome: str | None
+    changes: Meters  # everything the decision changed
+    # the choice's (and its outcome's) own changes, and each event's; None in
+    # a save older than format 3, which did not tell them apart
+    choice_changes: Meters | None
+    events: tuple[str, ...]
+    event_changes: tuple[Meters, ...] | None  # one per event
+    flags: dict[str, bool]
+    target: str
+    rationale: str
+    meters: Meters  # every meter after the decision ({} in format 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A save as read from its file: validated, migrated to FORMAT_VERSION, not yet replayed."""
+
+    story: StoryRef
+    player: str
+    seed: int
+    node: str
+    meters: Meters
+    flags: dict[str, bool]
+    history: tuple[Entry, ...]
+    start_meters: Meters  # {} in format 1
+    ending: str | None
+    created: str
+    updated: str
+    settings: PlaySettings | None = None
+    migrated_from: int = FORMAT_VERSION  # the format the file was written in
+
+    @property
+    def splits_changes(self) -> bool:
+        """True when every decision tells the choice's changes from each event's."""
+        return all(e.choice_changes is not None and e.event_changes is not None for e in self.history)
+
+
 # ------------------------------------------------------------------ encode
-def to_dict(story: Story, state: GameState, created: str | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def to_dict(
+    story: Story, state: GameState, created: str | None = None, settings: PlaySettings | None = None
+) -> dict[str, object]:
+    """The JSON object of a save (format FORMAT_VERSION)."""
     now = _now()
-    steps = history(state)
+    chain = states_from_start(state)
     meter_ids = [m.id for m in story.meters]
-    # meters after each decision, so reports can chart a game without the story
-    trail: list[dict[str, int]] = []
-    s: GameState | None = state
-    while s is not None and s.step is not None:
-        trail.append(dict(zip(meter_ids, s.meters)))
-        s = s.prev
-    trail.reverse()
-    start = s if s is not None else state
-    return {
+    history = []
+    for turn, s in enumerate(chain[1:], 1):
+        step = s.step
+        assert step is not None
+        history.append(
+            {
+                "turn": turn,
+                "node": step.node,
+                "choice": step.choice,
+                "outcome": step.outcome,
+                "changes": dict(step.changes),
+                "choice_changes": dict(step.own),
+                "flags": dict(step.flags),
+                "events": list(step.events),
+                "event_changes": [dict(c) for c in step.event_changes],
+                "target": step.target,
+                "rationale": step.rationale,
+                # meters after each decision, so reports can chart a game without the story
+                "meters": dict(zip(meter_ids, s.meters)),
+            }
+        )
+    data: dict[str, object] = {
         "format_version": FORMAT_VERSION,
         "story": {"id": story.id, "version": story.version, "hash": story.hash},
         "player": state.player,
@@ -117,31 +198,19 @@ def to_dict(story: Story, state: GameState, created: str | None = None, extra: d
         "node": state.node,
         "meters": dict(zip(meter_ids, state.meters)),
         "flags": {f.id: state.flags[i] for i, f in enumerate(story.flags)},
-        "history": [
-            {
-                "turn": i + 1,
-                "node": step.node,
-                "choice": step.choice,
-                "outcome": step.outcome,
-                "changes": dict(step.changes),
-                "flags": dict(step.flags),
-                "events": list(step.events),
-                "target": step.target,
-                "rationale": step.rationale,
-                "meters": trail[i],
-            }
-            for i, step in enumerate(steps)
-        ],
-        "start_meters": dict(zip(meter_ids, start.meters)),
+        "history": history,
+        "start_meters": dict(zip(meter_ids, chain[0].meters)),
         "ending": state.ending,
         "created": created or now,
         "updated": now,
-        **(extra or {}),
     }
+    if settings is not None:
+        data[SETTINGS_KEY] = {"classroom": settings.classroom, "show_effects": settings.show_effects}
+    return data
 
 
-def dumps(story: Story, state: GameState, created: str | None = None, extra: dict[str, Any] | None = None) -> str:
-    data = to_dict(story, state, created, extra)
+def dumps(story: Story, state: GameState, created: str | None = None, settings: PlaySettings | None = None) -> str:
+    data = to_dict(story, state, created, settings)
     text = json.dumps(data, indent=2, ensure_ascii=False)
     try:
         text.encode("utf-8")
@@ -212,25 +281,24 @@ def atomic_write(path: Path, text: str, *, before_rename: Callable[[], None] | N
         raise
 
 
-def write_save(path: Path, story: Story, state: GameState, extra: dict[str, Any] | None = None) -> Path:
+def write_save(path: Path, story: Story, state: GameState, settings: PlaySettings | None = None) -> Path:
     created = None
     if path.is_file():
         try:
-            old = read_envelope(path)
-            created = old.get("created") if isinstance(old.get("created"), str) else None
+            created = read_envelope(path).created
         except SaveError:
             created = None
-    atomic_write(path, dumps(story, state, created, extra))
+    atomic_write(path, dumps(story, state, created, settings))
     return path
 
 
 # ------------------------------------------------------------------ read
-def _reject_constant(name: str) -> Any:
+def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not allowed in a save")
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    out: dict[str, object] = {}
     for key, value in pairs:
         if key in out:
             raise ValueError(f'duplicate key "{key}"')
@@ -262,7 +330,7 @@ def _max_depth(text: str, limit: int) -> bool:
     return False
 
 
-def read_envelope(path: Path) -> dict[str, Any]:
+def read_envelope(path: Path) -> Envelope:
     """Read and structurally validate a save without a story."""
     name = str(path)
     try:
@@ -289,15 +357,19 @@ def read_envelope(path: Path) -> dict[str, Any]:
         raise SaveError(f"{name}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
     except (ValueError, RecursionError) as exc:
         raise SaveError(f"{name}: not a valid save: {exc}") from None
+    return parse_envelope(data, name)
+
+
+def parse_envelope(data: object, name: str = "save") -> Envelope:
+    """Migrate and validate a decoded save (a JSON value) into an Envelope."""
     if not isinstance(data, dict):
         raise SaveError(f"{name}: not a Tightrope save (expected a JSON object)")
-    data = migrate(data, name)
-    _validate(data, name)
-    return data
+    version = data.get("format_version")
+    return _validate(migrate(data, name), name, version if isinstance(version, int) else FORMAT_VERSION)
 
 
-def migrate(data: dict[str, Any], name: str) -> dict[str, Any]:
-    """Bring an older save format up to FORMAT_VERSION."""
+def migrate(data: dict[str, object], name: str) -> dict[str, object]:
+    """Bring an older save format up to FORMAT_VERSION (a new dict; the argument is not changed)."""
     version = data.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise SaveError(f"{name}: not a Tightrope save (no format_version)")
@@ -307,21 +379,36 @@ def migrate(data: dict[str, Any], name: str) -> dict[str, Any]:
         )
     if version < 1:
         raise SaveError(f"{name}: unknown save format {version}")
+    data = dict(data)
     if version == 1:
         # format 1 kept the story's id and version at the top level and
         # called the history "decisions", without turns or meter trails
-        data = dict(data)
         data["story"] = {
             "id": data.pop("story_id", None),
             "version": data.pop("story_version", None),
             "hash": data.pop("story_hash", ""),
         }
+        decisions = data.pop("decisions", [])
         data["history"] = [
             {**entry, "turn": i + 1, "flags": entry.get("flags", {}), "meters": entry.get("meters", {})}
-            for i, entry in enumerate(data.pop("decisions", []) if isinstance(data.get("decisions"), list) else [])
+            if isinstance(entry, dict)
+            else entry
+            for i, entry in enumerate(decisions if isinstance(decisions, list) else [])
         ]
         data.setdefault("start_meters", {})
-        data["format_version"] = 2
+        version = 2
+    if version == 2:
+        # format 2 kept only each decision's total changes: the choice's and
+        # the events' parts are left unknown here (None); replaying the save
+        # with its story recomputes them, and the next write stores them
+        history = data.get("history")
+        if isinstance(history, list):
+            data["history"] = [
+                {**entry, "choice_changes": None, "event_changes": None} if isinstance(entry, dict) else entry
+                for entry in history
+            ]
+        version = 3
+    data["format_version"] = version
     return data
 
 
@@ -330,109 +417,168 @@ def _want(cond: bool, name: str, what: str) -> None:
         raise SaveError(f"{name}: {what}")
 
 
-def _is_int(v: Any) -> bool:
+def _is_int(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _validate(d: dict[str, Any], name: str) -> None:
+def _numbers(value: object, name: str, what: str) -> Meters:
+    _want(isinstance(value, dict) and all(_is_int(v) for v in value.values()), name, what)
+    assert isinstance(value, dict)
+    return {str(k): int(v) for k, v in value.items()}
+
+
+def _bools(value: object, name: str, what: str) -> dict[str, bool]:
+    _want(isinstance(value, dict) and all(isinstance(v, bool) for v in value.values()), name, what)
+    assert isinstance(value, dict)
+    return {str(k): bool(v) for k, v in value.items()}
+
+
+def _text(value: object, name: str, what: str) -> str:
+    _want(isinstance(value, str), name, what)
+    assert isinstance(value, str)
+    return value
+
+
+def _entry(i: int, entry: object, name: str) -> Entry:
+    where = f"decision {i}"
+    _want(isinstance(entry, dict), name, f"{where} must be an object")
+    assert isinstance(entry, dict)
+    node, choice = entry.get("node"), entry.get("choice")
+    _want(isinstance(node, str) and isinstance(choice, str), name, f'{where} needs text "node" and "choice"')
+    assert isinstance(node, str) and isinstance(choice, str)
+    rationale = _text(entry.get("rationale", ""), name, f'{where}: "rationale" must be text')
+    outcome = entry.get("outcome")
+    _want(outcome is None or isinstance(outcome, str), name, f'{where}: "outcome" must be text or null')
+    assert outcome is None or isinstance(outcome, str)
+    changes = _numbers(entry.get("changes", {}), name, f'{where}: "changes" must map ids to whole numbers')
+    events = entry.get("events", [])
+    _want(isinstance(events, list) and all(isinstance(e, str) for e in events), name, f'{where}: "events" must be a list of ids')
+    assert isinstance(events, list)
+    raw_own = entry.get("choice_changes", {})
+    own = None if raw_own is None else _numbers(raw_own, name, f'{where}: "choice_changes" must map ids to whole numbers')
+    raw_split = entry.get("event_changes", [{} for _ in events])
+    split: tuple[Meters, ...] | None = None
+    if raw_split is not None:
+        _want(
+            isinstance(raw_split, list) and len(raw_split) == len(events),
+            name,
+            f'{where}: "event_changes" must have one entry per event',
+        )
+        assert isinstance(raw_split, list)
+        split = tuple(_numbers(c, name, f'{where}: "event_changes" must map ids to whole numbers') for c in raw_split)
+    target = entry.get("target", "")
+    return Entry(
+        turn=i,
+        node=node,
+        choice=choice,
+        outcome=outcome,
+        changes=changes,
+        choice_changes=own,
+        events=tuple(str(e) for e in events),
+        event_changes=split,
+        flags=_bools(entry.get("flags", {}), name, f'{where}: "flags" must map ids to true/false'),
+        target=target if isinstance(target, str) else "",
+        rationale=rationale,
+        meters=_numbers(entry.get("meters", {}), name, f'{where}: "meters" must map ids to whole numbers'),
+    )
+
+
+def _validate(d: dict[str, object], name: str, written_as: int) -> Envelope:
     for key in ("story", "player", "seed", "node", "meters", "flags", "history", "ending", "created", "updated"):
         _want(key in d, name, f'save has no "{key}"')
     story = d["story"]
     _want(isinstance(story, dict), name, '"story" must be an object')
-    _want(
-        isinstance(story.get("id"), str) and isinstance(story.get("version"), str), name, '"story" needs text "id" and "version"'
-    )
-    _want(isinstance(story.get("hash", ""), str), name, '"story.hash" must be text')
-    _want(isinstance(d["player"], str) and len(d["player"]) <= 200, name, '"player" must be text (at most 200 characters)')
-    _want(_is_int(d["seed"]) and 0 <= d["seed"] < 2**63, name, '"seed" must be a whole number from 0')
-    _want(isinstance(d["node"], str), name, '"node" must be text')
-    _want(d["ending"] is None or isinstance(d["ending"], str), name, '"ending" must be text or null')
-    _want(
-        isinstance(d["meters"], dict) and all(_is_int(v) for v in d["meters"].values()),
-        name,
-        '"meters" must map ids to whole numbers',
-    )
-    _want(
-        isinstance(d["flags"], dict) and all(isinstance(v, bool) for v in d["flags"].values()),
-        name,
-        '"flags" must map ids to true/false',
-    )
-    _want(isinstance(d["created"], str) and isinstance(d["updated"], str), name, '"created" and "updated" must be text')
+    assert isinstance(story, dict)
+    sid, sversion, shash = story.get("id"), story.get("version"), story.get("hash", "")
+    _want(isinstance(sid, str) and isinstance(sversion, str), name, '"story" needs text "id" and "version"')
+    _want(isinstance(shash, str), name, '"story.hash" must be text')
+    assert isinstance(sid, str) and isinstance(sversion, str) and isinstance(shash, str)
+    player = d["player"]
+    _want(isinstance(player, str) and len(player) <= 200, name, '"player" must be text (at most 200 characters)')
+    seed = d["seed"]
+    _want(isinstance(seed, int) and _is_int(seed) and 0 <= seed < 2**63, name, '"seed" must be a whole number from 0')
+    node = _text(d["node"], name, '"node" must be text')
+    ending = d["ending"]
+    _want(ending is None or isinstance(ending, str), name, '"ending" must be text or null')
+    meters = _numbers(d["meters"], name, '"meters" must map ids to whole numbers')
+    flags = _bools(d["flags"], name, '"flags" must map ids to true/false')
+    created, updated = d["created"], d["updated"]
+    _want(isinstance(created, str) and isinstance(updated, str), name, '"created" and "updated" must be text')
     hist = d["history"]
     _want(isinstance(hist, list), name, '"history" must be a list')
+    assert isinstance(hist, list)
     _want(len(hist) <= MAX_HISTORY, name, f'"history" has {len(hist):,} decisions; the limit is {MAX_HISTORY:,}')
-    for i, entry in enumerate(hist, 1):
-        where = f"decision {i}"
-        _want(isinstance(entry, dict), name, f"{where} must be an object")
-        _want(
-            isinstance(entry.get("node"), str) and isinstance(entry.get("choice"), str),
-            name,
-            f'{where} needs text "node" and "choice"',
-        )
-        _want(isinstance(entry.get("rationale", ""), str), name, f'{where}: "rationale" must be text')
-        _want(
-            entry.get("outcome") is None or isinstance(entry.get("outcome"), str),
-            name,
-            f'{where}: "outcome" must be text or null',
-        )
-        changes = entry.get("changes", {})
-        _want(
-            isinstance(changes, dict) and all(_is_int(v) for v in changes.values()),
-            name,
-            f'{where}: "changes" must map ids to whole numbers',
-        )
-        events = entry.get("events", [])
-        _want(
-            isinstance(events, list) and all(isinstance(e, str) for e in events), name, f'{where}: "events" must be a list of ids'
-        )
+    history = tuple(_entry(i, entry, name) for i, entry in enumerate(hist, 1))
+    start = _numbers(d.get("start_meters", {}), name, '"start_meters" must map ids to whole numbers')
+    raw = d.get(SETTINGS_KEY)
+    settings = None
+    if isinstance(raw, dict):  # written by the game for itself: anything odd is ignored, never fatal
+        classroom, show = raw.get("classroom"), raw.get("show_effects")
+        settings = PlaySettings(classroom is True, show if isinstance(show, bool) else True)
+    assert isinstance(player, str) and isinstance(seed, int) and (ending is None or isinstance(ending, str))
+    assert isinstance(created, str) and isinstance(updated, str)
+    return Envelope(
+        StoryRef(sid, sversion, shash),
+        player,
+        seed,
+        node,
+        meters,
+        flags,
+        history,
+        start,
+        ending,
+        created,
+        updated,
+        settings,
+        written_as,
+    )
 
 
 def read_save(path: Path, story: Story) -> GameState:
     """Read a save for ``story``; raise SaveError (one line) when it does not fit."""
-    d = read_envelope(path)
-    return state_from_dict(d, story, str(path))
+    return state_from_envelope(read_envelope(path), story, str(path))
 
 
-def state_from_dict(d: dict[str, Any], story: Story, name: str = "save") -> GameState:
-    if d["story"]["id"] != story.id:
-        raise SaveError(f'{name}: this save belongs to the story "{d["story"]["id"]}", not "{story.id}"')
-    same_story = d["story"].get("hash") == story.hash
-    for mid, value in d["meters"].items():
-        if mid not in story.meter_index:
-            if same_story:
+def state_from_envelope(d: Envelope, story: Story, name: str = "save") -> GameState:
+    """Replay a save's decisions in ``story``: the only states a save can give are states the story can reach.
+
+    With the same story (same hash) the replay must end where the file says,
+    or the save is refused as edited. With another version of the story the
+    replay carries the game over: values the file holds (meters outside a
+    range that has since narrowed, say) are not checked against the new
+    story, the replay recomputes them.
+    """
+    if d.story.id != story.id:
+        raise SaveError(f'{name}: this save belongs to the story "{d.story.id}", not "{story.id}"')
+    same_story = d.story.hash == story.hash
+    since = "" if same_story else f" (the save is from story version {d.story.version})"
+    if same_story:
+        for mid in d.meters:
+            if mid not in story.meter_index:
                 raise SaveError(f'{name}: unknown meter "{mid}"')
-            continue
-        m = story.meter(mid)
-        if not m.min <= value <= m.max:
-            raise SaveError(f'{name}: meter "{mid}" is {value}, outside {m.min}..{m.max}')
-    for fid in d["flags"]:
-        if fid not in story.flag_index and same_story:
-            raise SaveError(f'{name}: unknown flag "{fid}"')
-    target = d["ending"] if d["ending"] is not None else d["node"]
+        for fid in d.flags:
+            if fid not in story.flag_index:
+                raise SaveError(f'{name}: unknown flag "{fid}"')
+    target = d.ending if d.ending is not None else d.node
     if target not in story.nodes and target not in story.endings:
         raise SaveError(f'{name}: the save is at "{target}", which is not in this version of the story')
-    if d["ending"] is not None and d["ending"] not in story.endings:
-        raise SaveError(f'{name}: unknown ending "{d["ending"]}"')
-    # replay every decision: the only states a save can give are states
-    # the story can reach
-    state = new_game(story, d["seed"], d["player"])
-    for i, entry in enumerate(d["history"], 1):
-        if entry["node"] != state.node:
-            raise SaveError(
-                f'{name}: decision {i} was made at "{entry["node"]}" but replaying reaches "{state.node}"'
-                + ("" if same_story else f" (the save is from story version {d['story']['version']})")
-            )
+    if d.ending is not None and d.ending not in story.endings:
+        raise SaveError(f'{name}: unknown ending "{d.ending}"')
+    state = new_game(story, d.seed, d.player)
+    for i, entry in enumerate(d.history, 1):
+        if entry.node != state.node:
+            raise SaveError(f'{name}: decision {i} was made at "{entry.node}" but replaying reaches "{state.node}"{since}')
         try:
-            state = choose(story, state, entry["choice"], entry.get("rationale", ""))
+            state = choose(story, state, entry.choice, entry.rationale)
         except EngineError as exc:
-            raise SaveError(
-                f"{name}: decision {i} cannot be replayed: {exc}"
-                + ("" if same_story else f" (the save is from story version {d['story']['version']})")
-            ) from None
+            raise SaveError(f"{name}: decision {i} cannot be replayed: {exc}{since}") from None
     if same_story:
-        saved = {mid: v for mid, v in d["meters"].items()}
+        for mid, value in d.meters.items():
+            m = story.meter(mid)
+            if not m.min <= value <= m.max:
+                raise SaveError(f'{name}: meter "{mid}" is {value}, outside {m.min}..{m.max}')
         now = {m.id: state.meters[i] for i, m in enumerate(story.meters)}
-        if state.node != d["node"] or state.ending != d["ending"] or saved != now:
+        if state.node != d.node or state.ending != d.ending or d.meters != now:
             raise SaveError(f"{name}: the save's node, meters or ending do not match its decisions; it may have been edited")
     return state
 
@@ -461,9 +607,7 @@ def list_saves(folder: Path) -> list[SaveInfo]:
             continue
         try:
             d = read_envelope(path)
-            out.append(
-                SaveInfo(path.stem, path, d["player"], d["node"], d["ending"], len(d["history"]), d["updated"], d["story"]["id"])
-            )
+            out.append(SaveInfo(path.stem, path, d.player, d.node, d.ending, len(d.history), d.updated, d.story.id))
         except SaveError as exc:
             out.append(SaveInfo(path.stem, path, "", "", None, 0, "", "", str(exc)))
     out.sort(key=lambda s: (s.updated, s.name), reverse=True)
@@ -478,7 +622,3 @@ def delete_save(folder: Path, name: str) -> None:
         raise SaveError(f'no save called "{name}"') from None
     except OSError as exc:
         raise SaveError(f"cannot delete {path}: {exc.strerror or exc}") from None
-
-
-def finite(x: float) -> bool:
-    return math.isfinite(x)

@@ -34,6 +34,7 @@ from game.engine import new_game
 from game.engine.core import choose
 from game.plain import Plain
 from game.saves import read_save, write_save
+from game.session import Session, Settings
 from game.story import Story
 
 STARTER = Path(__file__).resolve().parent / "stories" / "starter"
@@ -186,7 +187,9 @@ def test_disk_full_in_the_real_cli_by_fault_injection(tmp_path: Path, starter: S
 # ------------------------------------------------------------------ in-process faults
 def _plain(story: Story, saves: Path, script: str, autosave: str | None = "slot") -> tuple[Plain, io.StringIO]:
     out = io.StringIO()
-    game = Plain(story, new_game(story, 1, "Student"), out, io.StringIO(script), saves, autosave)
+    settings = Settings(story_path=Path("unused"), saves_root=saves, autosave=autosave)
+    session = Session(story, settings, new_game(story, 1, "Student"), keep_autosave=False)
+    game = Plain(session, out, io.StringIO(script))
     return game, out
 
 

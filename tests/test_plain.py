@@ -125,3 +125,41 @@ def test_classroom_asks_for_rationale_at_key_decisions(
 def test_classroom_needs_a_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["play", "--plain", "--classroom", "--story", str(STARTER), "--saves", str(tmp_path)]) == 2
     assert "needs --name" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("plain", [True, False])
+@pytest.mark.parametrize("value", ["10001", "-1"])
+def test_min_rationale_is_capped_the_same_in_both_front_ends(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, plain: bool, value: str
+) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("1\n"))
+    args = ["play", "--classroom", "--name", "Bo", "--story", str(STARTER), "--saves", str(tmp_path), "--min-rationale", value]
+    assert main(args + (["--plain"] if plain else [])) == 2
+    err = capsys.readouterr().err
+    assert err == f"tightrope: --min-rationale must be from 0 to 10000 characters, not {value}\n"
+
+
+def test_a_misspelt_command_is_not_played(tmp_path: Path) -> None:
+    proc = run(["chek", str(STARTER)], "", tmp_path)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == 'tightrope: unknown command "chek" (did you mean "check"?)\n'
+    proc = run(["xyzzy"], "", tmp_path)
+    assert proc.returncode == 2 and proc.stderr.startswith('tightrope: unknown command "xyzzy" (commands: play, check, ')
+
+
+def test_options_without_a_command_play(tmp_path: Path) -> None:
+    proc = run(["--plain", "--story", str(STARTER), "--seed", "3", "--saves", str(tmp_path)], "q\n", tmp_path)
+    assert proc.returncode == 0 and "Choices:" in proc.stdout and "Goodbye." in proc.stdout
+
+
+def test_the_choice_and_the_event_each_show_their_own_changes(tmp_path: Path) -> None:
+    # seed 6: "address" raises domestic stability by 4, then the photo event lowers it by 6
+    proc = run(["play", "--plain", "--story", str(STARTER), "--seed", "6", "--saves", str(tmp_path)], "1\n1\n", tmp_path)
+    out = proc.stdout
+    choice = out.index("Changes: Domestic stability +4 (53)")
+    event = out.index("Changes: Domestic stability -6 (47)")
+    title = out.index(" --", choice)  # the event's heading: -- TITLE -- (basis)
+    assert choice < title < event
+    assert "-2" not in out[choice:event]  # no merged total

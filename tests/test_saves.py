@@ -218,3 +218,85 @@ def test_state_equality_includes_history(starter: Story) -> None:
     a = replay(starter, 1, ["commit", "address"])
     b = replay(starter, 1, ["commit", "quiet"])
     assert isinstance(a, GameState) and a != b
+
+
+def test_save_from_an_older_version_whose_meter_range_narrowed_migrates(
+    starter: Story, starter_copy: Path, tmp_path: Path
+) -> None:
+    """docs/design/decisions.md 7: an older save migrates by replay; its old meter values are not checked against new ranges."""
+    s = replay(starter, 4, ["commit"])  # US relations 50 + 8
+    assert s.meters[0] == 58
+    path = write_save(slot_path(tmp_path, "v"), starter, s)
+    text = (starter_copy / "story.yaml").read_text()
+    (starter_copy / "story.yaml").write_text(text.replace("    start: 50\n", "    start: 50\n    max: 55\n", 1))
+    newer = load_story(starter_copy)
+    assert newer.meter("us").max == 55 and newer.hash != starter.hash
+    loaded = read_save(path, newer)
+    assert loaded.node == s.node and loaded.meters[0] == 55  # the replay clamps to the new range
+    # with the same story, a value outside the range is still an edited save
+    data = json.loads(path.read_text())
+    data["meters"]["us"] = 500
+    path.write_text(json.dumps(data))
+    with pytest.raises(SaveError, match="outside 0..100"):
+        read_save(path, starter)
+
+
+def event_game(starter: Story) -> GameState:
+    """Seed 6: "address" raises domestic stability by 4, then the photo event lowers it by 6."""
+    s = replay(starter, 6, ["commit", "address"])
+    assert s.step is not None and s.step.events == ("photo",)
+    return s
+
+
+def test_history_entries_keep_the_choice_and_each_event_apart(starter: Story, tmp_path: Path) -> None:
+    s = event_game(starter)
+    step = s.step
+    assert step is not None
+    assert step.own == (("domestic", 4),) and step.event_changes == ((("domestic", -6),),)
+    assert step.changes == (("domestic", -2),)  # the whole decision
+    path = write_save(slot_path(tmp_path, "e"), starter, s)
+    entry = json.loads(path.read_text())["history"][1]
+    assert entry["changes"] == {"domestic": -2}
+    assert entry["choice_changes"] == {"domestic": 4}
+    assert entry["events"] == ["photo"] and entry["event_changes"] == [{"domestic": -6}]
+    env = read_envelope(path)
+    assert env.splits_changes and env.history[1].event_changes == ({"domestic": -6},)
+
+
+def format_2(starter: Story, state: GameState) -> dict[str, object]:
+    """A save as format 2 wrote it: each decision's total changes only."""
+    data = saves.to_dict(starter, state)
+    data["format_version"] = 2
+    for entry in data["history"]:  # type: ignore[attr-defined]
+        del entry["choice_changes"], entry["event_changes"]
+    return data
+
+
+def test_migration_from_format_2_recomputes_the_split(starter: Story, tmp_path: Path) -> None:
+    s = event_game(starter)
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps(format_2(starter, s)))
+    env = read_envelope(path)
+    assert env.migrated_from == 2 and not env.splits_changes
+    assert env.history[1].choice_changes is None and env.history[1].changes == {"domestic": -2}
+    loaded = read_save(path, starter)  # the replay knows the parts again
+    assert loaded == s and loaded.step is not None and loaded.step.own == (("domestic", 4),)
+    write_save(path, starter, loaded)
+    assert json.loads(path.read_text())["history"][1]["event_changes"] == [{"domestic": -6}]
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda e: e.update(event_changes=[]), "one entry per event"),
+        (lambda e: e.update(event_changes=[{"domestic": "x"}]), "event_changes"),
+        (lambda e: e.update(choice_changes=[1]), "choice_changes"),
+    ],
+)
+def test_split_changes_are_checked(starter: Story, tmp_path: Path, mutate: object, message: str) -> None:
+    path = write_save(slot_path(tmp_path, "x"), starter, event_game(starter))
+    data = json.loads(path.read_text())
+    mutate(data["history"][1])  # type: ignore[operator]
+    path.write_text(json.dumps(data))
+    with pytest.raises(SaveError, match=message):
+        read_envelope(path)

@@ -1,7 +1,7 @@
 """The author subcommands: ``tightrope explore``, ``tightrope graph`` and ``tightrope replay``.
 
-Registered with :func:`game.cli.subcommand` / :func:`game.cli.command`;
-``game.cli`` imports this module when it builds its parser.
+:func:`register` adds them to the CLI's subparsers (``game.cli`` calls it
+when it builds its parser); each parser carries its handler.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ..cli import UsageError, command, story_path, subcommand
 from ..engine import GameState
 from ..engine.core import states_from_start
+from ..errors import UsageError
+from ..paths import story_dir
 from ..story import Story, StoryError, load_story
 from ..story.text import clean_line
 from .explore import DEFAULT_MAX_STATES, DEFAULT_SAMPLES, DEFAULT_SEED_LIMIT, analyse
@@ -23,13 +24,30 @@ from .playthrough import DEFAULT_MAX_TURNS, bot_names, run_bot
 SHOWN_PROBLEMS = 10
 
 
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add explore, graph and replay to the CLI."""
+    for name, help, arguments, handler in (
+        (
+            "explore",
+            "explore every state of a story: coverage, meter ranges, paths to endings, bot playthroughs",
+            _explore_args,
+            cmd_explore,
+        ),
+        ("graph", "draw a story as a Graphviz DOT or Mermaid graph", _graph_args, cmd_graph),
+        ("replay", "run replay testplans (YAML): choices to play and what to expect after each", _replay_args, cmd_replay),
+    ):
+        p = sub.add_parser(name, help=help)
+        arguments(p)
+        p.set_defaults(handler=handler)
+
+
 class _NotLoaded(Exception):
     pass
 
 
 def load_or_report(value: str | None, tool: str) -> tuple[Story, str]:
     """Load the story, or print its first problems (one line each) and raise _NotLoaded."""
-    root = story_path(value)
+    root = story_dir(value)
     try:
         return load_story(root), str(root)
     except StoryError as exc:
@@ -65,7 +83,6 @@ _count = _at_least(0)
 
 
 # ----------------------------------------------------------------- explore
-@subcommand("explore", "explore every state of a story: coverage, meter ranges, paths to endings, bot playthroughs")
 def _explore_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("story", nargs="?", default=None, metavar="STORY_DIR", help="story folder (default: the shipped story)")
     p.add_argument(
@@ -134,7 +151,6 @@ def _bots(story: Story, asked: list[str] | None) -> list[str]:
     return out
 
 
-@command("explore")
 def cmd_explore(args: argparse.Namespace) -> int:
     from .report import as_json, as_text, requirement_failures
 
@@ -165,7 +181,6 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------- graph
-@subcommand("graph", "draw a story as a Graphviz DOT or Mermaid graph")
 def _graph_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("story", nargs="?", default=None, metavar="STORY_DIR", help="story folder (default: the shipped story)")
     p.add_argument("--format", choices=["dot", "mermaid"], default="dot", help="output language (default dot)")
@@ -173,7 +188,6 @@ def _graph_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-legend", action="store_true", help="leave out the legend")
 
 
-@command("graph")
 def cmd_graph(args: argparse.Namespace) -> int:
     from .graph import focus_error, render
 
@@ -190,7 +204,6 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------- replay
-@subcommand("replay", "run replay testplans (YAML): choices to play and what to expect after each")
 def _replay_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("plans", nargs="+", metavar="PLAN", help="plan files (.yaml), or folders of them")
     p.add_argument("-v", "--verbose", action="store_true", help="show every step as it is played")
@@ -220,7 +233,6 @@ def _print_steps(path: Path, story: Story, state: GameState) -> None:
         print(f"  {path}: step {n}: {step.choice}{outcome} -> {step.target} ({meters}){events}")
 
 
-@command("replay")
 def cmd_replay(args: argparse.Namespace) -> int:
     from .replay import PlanError, check_ids, load_plan_story, read_plan, run_plan
 

@@ -27,11 +27,10 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any
 
 from ..engine import EngineError, GameState, branches, choose, history, new_game, replay
 from ..engine.core import states_from_start
-from ..story.conditions import names
+from ..story.conditions import Expr, names
 from ..story.model import Choice, Event, Story
 from ..story.text import clean_line
 
@@ -105,7 +104,7 @@ class Reach:
 
 def _play_reads_turn(story: Story) -> bool:
     """Whether what can happen depends on ``turn`` (text that shows it does not count)."""
-    exprs: list[Any] = [e.cond for e in story.events if e.cond] + [e.chance for e in story.events]
+    exprs: list[Expr] = [e.cond for e in story.events if e.cond] + [e.chance for e in story.events]
     for node in story.nodes.values():
         for c in node.choices:
             exprs += [c.cond] if c.cond else []
@@ -296,7 +295,7 @@ class Unreached:
     def __str__(self) -> str:
         return f"{self.label()}: {self.reason}"
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         return {
             "kind": self.kind,
             "id": self.id,
@@ -320,7 +319,7 @@ class Nowhere:
         return f"node {self.node} leads nowhere: {self.reason}"
 
 
-def _cond_reason(story: Story, expr: Any, states: Sequence[GameState], where: str, what: str = "condition") -> str:
+def _cond_reason(story: Story, expr: Expr, states: Sequence[GameState], where: str, what: str = "condition") -> str:
     detail = describe_names(story, states, names(expr.tree))
     return f"{what} `{clean_line(expr.source)}` never held" + (f" ({detail} {where})" if detail else f" {where}")
 
@@ -529,7 +528,7 @@ class Path:
     seed_limit: int
     found_by: str  # WALK or SAMPLED
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         return {
             "choices": list(self.choices),
             "decisions": len(self.choices),

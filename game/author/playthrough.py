@@ -23,13 +23,14 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..engine import GameState, choose, new_game
 from ..engine.core import outcome_weights
+from ..story.conditions import Expr, StateView
 from ..story.model import Choice, Story
 from ..story.text import (
     Cond,
+    Part,
     Template,
     _render,  # the renderer's own walk, so the pieces are exactly what render() joins
     word_count,
@@ -104,7 +105,7 @@ class Words:
         self._cache: dict[str, int] = {}  # pieces met while playing (meter values, names), bounded
         # per node: (fixed words, dynamic text or None, conditional advisors, choices)
         self.nodes: dict[
-            str, tuple[int, Template | None, tuple[tuple[Any, int], ...], tuple[tuple[Choice, Any, int, bool], ...]]
+            str, tuple[int, Template | None, tuple[tuple[Expr, int], ...], tuple[tuple[Choice, Expr | None, int, bool], ...]]
         ] = {}
         for nid, node in story.nodes.items():
             fixed = word_count(node.title)
@@ -130,7 +131,7 @@ class Words:
         for t in templates + [e.text for e in story.endings.values()]:
             self._learn(t.parts)
 
-    def _learn(self, parts: tuple[Any, ...]) -> None:
+    def _learn(self, parts: tuple[Part, ...]) -> None:
         for part in parts:
             if isinstance(part, str):
                 self._fixed[part] = word_count(part)
@@ -159,7 +160,7 @@ def _wordish(ch: str, _memo: dict[str, bool] = {}) -> bool:  # noqa: B006 - a de
     return got
 
 
-def rendered_words(template: Template, state: Any, count: Callable[[str], int] = word_count) -> int:
+def rendered_words(template: Template, state: StateView, count: Callable[[str], int] = word_count) -> int:
     """``word_count(template.render(state))``, counted piece by piece so that the pieces' counts can be cached.
 
     Two pieces that meet without a space or punctuation between them ("US{us}")
@@ -206,8 +207,8 @@ def play(story: Story, bot: Bot, seed: int, rng: random.Random, words: Words, ma
         read += fixed
         if text is not None:
             read += words.render(text, state)
-        for cond, n in advisors:
-            if cond(state):
+        for shown_if, n in advisors:
+            if shown_if(state):
                 read += n
         enabled = []
         for c, cond, n, always in choices:
@@ -319,9 +320,9 @@ def sparkline(counts: Sequence[int]) -> str:
     return "".join(BARS[0] if c == 0 else BARS[max(1, round(c * 8 / top))] for c in counts)
 
 
-def run_dict(story: Story, run: Run) -> dict[str, Any]:
+def run_dict(story: Story, run: Run) -> dict[str, object]:
     """A run's statistics as plain data (the "playthroughs" items of explore's JSON)."""
-    meters: dict[str, Any] = {}
+    meters: dict[str, object] = {}
     for i, m in enumerate(story.meters):
         values = run.finals[i]
         q1, median, q3 = quartiles(values)

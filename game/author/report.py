@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..story.model import Story
 from ..story.text import clean_line
 from .explore import WALK, Analysis, decisions, plan_snippet
@@ -56,7 +54,7 @@ def as_json(
     runs: list[Run],
     requirements: dict[str, bool],
     failures: list[str],
-) -> dict[str, Any]:
+) -> dict[str, object]:
     reach = analysis.reach
     return {
         "format": FORMAT,

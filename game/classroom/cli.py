@@ -11,8 +11,30 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli import UsageError, command, subcommand
+from ..errors import UsageError
 from ..paths import default_saves
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add transcript, report and serve to the CLI."""
+    for name, help, arguments, handler in (
+        (
+            "transcript",
+            "write a student's decision record from a save (Markdown, HTML or JSON)",
+            _transcript_args,
+            cmd_transcript,
+        ),
+        (
+            "report",
+            "summarise a class's saves: endings, choices, meters, rationales (Markdown, HTML or CSV)",
+            _report_args,
+            cmd_report,
+        ),
+        ("serve", "serve the game to web browsers on this computer or a classroom network", _serve_args, cmd_serve),
+    ):
+        p = sub.add_parser(name, help=help)
+        arguments(p)
+        p.set_defaults(handler=handler)
 
 
 def _story_option(p: argparse.ArgumentParser, what: str = "story folder for the texts") -> None:
@@ -30,7 +52,6 @@ def _write(text: str, out: str) -> None:
 
 
 # ------------------------------------------------------------------ transcript
-@subcommand("transcript", help="write a student's decision record from a save (Markdown, HTML or JSON)")
 def _transcript_args(p: argparse.ArgumentParser) -> None:
     p.description = (
         "Turn a save into a decision record: every decision with its scene, choice, meter changes, events and "
@@ -45,10 +66,9 @@ def _transcript_args(p: argparse.ArgumentParser) -> None:
     _story_option(p)
 
 
-@command("transcript")
 def cmd_transcript(args: argparse.Namespace) -> int:
+    from ..records.transcript import TranscriptError, export_transcript, open_story, render_transcript
     from ..saves import SaveError, read_envelope, resolve_save
-    from .transcript import TranscriptError, export_transcript, open_story, render_transcript
 
     try:
         save = resolve_save(default_saves(None), args.save)
@@ -67,7 +87,6 @@ def cmd_transcript(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------ report
-@subcommand("report", help="summarise a class's saves: endings, choices, meters, rationales (Markdown, HTML or CSV)")
 def _report_args(p: argparse.ArgumentParser) -> None:
     p.description = (
         "Read every save in the given files and folders (folders are searched, sub-folders included) and "
@@ -82,10 +101,9 @@ def _report_args(p: argparse.ArgumentParser) -> None:
     _story_option(p)
 
 
-@command("report")
 def cmd_report(args: argparse.Namespace) -> int:
+    from ..records.transcript import TranscriptError, open_story
     from .report import build_report, collect, render_report
-    from .transcript import TranscriptError, open_story
 
     try:
         story = open_story(Path(args.story) if args.story else None)
@@ -94,11 +112,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     games, skipped = collect([Path(p) for p in args.paths], story)
     report = build_report(story, games, skipped, anonymous=args.anonymous)
     _write(render_report(report, args.format), args.output)
-    for s in report["skipped"]:
-        print(f"tightrope report: not counted: {s['file']}: {s['reason']}", file=sys.stderr)
+    for s in report.skipped:
+        print(f"tightrope report: not counted: {s.file}: {s.reason}", file=sys.stderr)
     if args.output != "-":
-        copies = f" ({report['copies']} earlier copies left out)" if report["copies"] else ""
-        print(f"Wrote {args.output}: {len(games)} games, {len(report['skipped'])} not counted{copies}")
+        copies = f" ({report.copies} earlier copies left out)" if report.copies else ""
+        print(f"Wrote {args.output}: {len(games)} games, {len(report.skipped)} not counted{copies}")
     if not games:
         print("tightrope report: no save could be read", file=sys.stderr)
         return 1
@@ -106,7 +124,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------ serve
-@subcommand("serve", help="serve the game to web browsers on this computer or a classroom network")
 def _serve_args(p: argparse.ArgumentParser) -> None:
     p.description = (
         "Serve Tightrope to web browsers (students need nothing installed). Every browser tab runs its own game; "
@@ -136,7 +153,6 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     _story_option(p, "story folder to play")
 
 
-@command("serve")
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 

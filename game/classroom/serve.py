@@ -27,11 +27,11 @@ import shlex
 import socket
 import subprocess
 import sys
-from importlib import resources
 from pathlib import Path
 
 import aiohttp_jinja2
 import jinja2
+import textual_serve
 from aiohttp import web
 from textual_serve.server import Server
 
@@ -96,7 +96,7 @@ def is_loopback(host: str) -> bool:
 
 def page_template() -> str:
     """textual-serve's page without the external font and with a title."""
-    original = resources.files("textual_serve").joinpath("templates", "app_index.html").read_text(encoding="utf-8")
+    original = (Path(textual_serve.__file__).parent / "templates" / "app_index.html").read_text(encoding="utf-8")
     text = re.sub(r"[ \t]*<link[^>]*fonts\.googleapis\.com[^>]*>\n?", "", original)
     return text.replace("<head>", "<head>\n    <title>{{ application.name }}</title>", 1)
 
@@ -131,8 +131,8 @@ class ClassroomServer(Server):
 
 def serve(host: str, port: int, saves: Path, story: str | None, public_url: str | None, max_sessions: int) -> int:
     """Run the server until Ctrl+C; return the exit code."""
-    from ..cli import UsageError
-    from .transcript import TranscriptError, open_story
+    from ..errors import UsageError
+    from ..records.transcript import TranscriptError, open_story
 
     if not 0 < port < 65536:
         raise UsageError(f"--port must be from 1 to 65535, not {port}")

@@ -1,6 +1,7 @@
 """The engine: pure, deterministic game rules over a compiled Story."""
 
 from .core import (
+    Changes,
     EngineError,
     GameState,
     Option,
@@ -10,7 +11,6 @@ from .core import (
     choose,
     history,
     jump,
-    meter_values,
     near_thresholds,
     new_game,
     options,
@@ -20,6 +20,7 @@ from .core import (
 )
 
 __all__ = [
+    "Changes",
     "RemapError",
     "jump",
     "near_thresholds",
@@ -31,7 +32,6 @@ __all__ = [
     "branches",
     "choose",
     "history",
-    "meter_values",
     "new_game",
     "options",
     "replay",

@@ -13,7 +13,7 @@ makes undo free and the history a walk back along the chain.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..story.model import Choice, Event, Outcome, Story
@@ -38,18 +38,29 @@ class EngineError(Exception):
     """A request the state cannot satisfy (unknown or unavailable choice)."""
 
 
+Changes = tuple[tuple[str, int], ...]  # (meter id, change actually applied), in story order
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One decision and what it caused."""
+    """One decision and what it caused.
+
+    ``changes`` is everything the decision moved; ``own`` is the part of it
+    that the choice and its outcome made, and ``event_changes[i]`` the part
+    that ``events[i]`` made after them (each after clamping to the meter's
+    range, so the parts add up to ``changes``).
+    """
 
     node: str
     choice: str
     outcome: str | None
-    changes: tuple[tuple[str, int], ...]  # meter id -> change actually applied
+    changes: Changes  # the whole decision: own + every event's
     flags: tuple[tuple[str, bool], ...]  # flags set by the decision
     events: tuple[str, ...]  # events that fired on the way
     target: str  # where the decision led (node or ending)
     rationale: str = ""
+    own: Changes = ()  # what the choice and its outcome changed
+    event_changes: tuple[Changes, ...] = ()  # what each event in ``events`` changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +76,6 @@ class GameState:
     player: str = ""
     step: Step | None = None  # the decision that led here
     prev: GameState | None = None
-
-    @property
-    def over(self) -> bool:
-        return self.ending is not None
 
     def key(self) -> tuple[object, ...]:
         """What makes two states play the same from here (for exploration)."""
@@ -228,13 +235,17 @@ def _settle(
 ) -> GameState:
     """Finish a transition whose random parts are decided."""
     counts = state.counts
+    own = _diff(story, state.meters, meters)  # the choice's and its outcome's changes
     fired: tuple[str, ...] = ()
+    fired_changes: tuple[Changes, ...] = ()
     # a meter that collapses ends the game even when the choice led elsewhere
     ending = _ending(story, meters, flags, counts, state.turn + 1, target)
     if event is not None and ending is None:
+        before = tuple(meters)
         _apply(story, meters, flags, event.effects, event.sets)
         counts = _bump(counts, story.count_index.get(event.id))
         fired = (event.id,)
+        fired_changes = (_diff(story, before, meters),)
         if event.goto is not None:
             target = event.goto
         ending = _ending(story, meters, flags, counts, state.turn + 1, target)
@@ -244,12 +255,27 @@ def _settle(
         counts = _bump(counts, story.count_index.get(target))
     else:
         target = ending
-    changes = tuple((m.id, meters[i] - state.meters[i]) for i, m in enumerate(story.meters) if meters[i] != state.meters[i])
+    changes = _diff(story, state.meters, meters)
     flag_changes = tuple((f.id, flags[i]) for i, f in enumerate(story.flags) if flags[i] != state.flags[i])
-    step = Step(state.node, choice.id, outcome.id if outcome else None, changes, flag_changes, fired, target, rationale)
+    step = Step(
+        state.node,
+        choice.id,
+        outcome.id if outcome else None,
+        changes,
+        flag_changes,
+        fired,
+        target,
+        rationale,
+        own,
+        fired_changes,
+    )
     return GameState(
         node, tuple(meters), tuple(flags), counts, state.turn + 1, state.seed, draws, ending, state.player, step, state
     )
+
+
+def _diff(story: Story, before: Sequence[int], after: Sequence[int]) -> Changes:
+    return tuple((m.id, after[i] - before[i]) for i, m in enumerate(story.meters) if after[i] != before[i])
 
 
 def _bump(counts: tuple[int, ...], index: int | None) -> tuple[int, ...]:
@@ -371,17 +397,14 @@ def replay(story: Story, seed: int, choices: Iterable[str | tuple[str, str]], pl
     return state
 
 
-def meter_values(story: Story, state: GameState) -> dict[str, int]:
-    return {m.id: state.meters[i] for i, m in enumerate(story.meters)}
-
-
 def near_thresholds(story: Story, state: GameState) -> list[tuple[str, str]]:
     """(meter id, warning) for every meter close to a threshold."""
     out = []
     for i, m in enumerate(story.meters):
         for t in m.thresholds:
-            if t.warning and not t.crossed(state.meters[i]) and t.near(state.meters[i]):
-                out.append((m.id, t.warning))
+            text = t.warning_for(state.meters[i])
+            if text:
+                out.append((m.id, text))
     return out
 
 

@@ -338,7 +338,19 @@ def _threshold(b: Builder, meter: str, t: Rec, lo: int, hi: int, start: int) -> 
     if ending not in b.ending_ids:
         b.refer("R001.ending", t.at("ending"), ending, id=ending, hint=did_you_mean(ending, b.ending_ids))
     below, above = t.opt_number("below"), t.opt_number("above")
-    th = Threshold(below, above, ending, t.text("warning"), t.number("warn_within", 15), t.pos)
+    levels = sorted((w.number("within"), w.text("text")) for w in t.recs("warnings"))
+    if levels:  # a warning that escalates: the outermost level is the warning
+        for name in ("warning", "warn_within"):
+            if name in t.values:
+                b.report("S004.warnings", t.at(name), name=name)
+        seen: set[int] = set()
+        for w in t.recs("warnings"):
+            if w.number("within") in seen:
+                b.report("S010.within", w.at("within"), within=w.number("within"))
+            seen.add(w.number("within"))
+        th = Threshold(below, above, ending, levels[-1][1], levels[-1][0], t.pos, tuple(levels))
+    else:
+        th = Threshold(below, above, ending, t.text("warning"), t.number("warn_within", 15), t.pos)
     side, value = ("below", below) if below is not None else ("above", above)
     assert value is not None
     where = t.at(side)

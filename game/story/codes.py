@@ -161,9 +161,11 @@ _ALL = [
     _c(
         "S004",
         _E,
-        "Exactly one of two fields is needed (`goto` or `outcomes`; `below` or `above`).",
+        "Exactly one of two fields is needed (`goto` or `outcomes`; `below` or `above`; a threshold's `warnings` or "
+        "`warning` and `warn_within`).",
         both="{obj} needs either {names}, not both",
         none="{obj} needs either {names}",
+        warnings='a threshold has both "warnings" and "{name}": give the levels in "warnings" only',
     ),
     _c(
         "S005",
@@ -215,6 +217,7 @@ _ALL = [
         kind='duplicate {kind} id "{id}" (first defined at {first})',
         choice='duplicate choice id "{id}" in node "{node}" (first at line {line})',
         outcome='duplicate outcome id "{id}" in choice "{choice}"',
+        within="two warnings at within: {within}",
     ),
     _c("S011", _E, "A reserved word used as an id.", '"{id}" is a reserved word and cannot be an id (reserved: {words})'),
     _c("S012", _E, "`locked` without `if`.", 'a choice with "locked" needs an "if" condition'),

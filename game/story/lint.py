@@ -93,7 +93,8 @@ def _exprs(story: Story) -> Iterator[Expr]:
 
 
 def read_names(story: Story) -> set[str]:
-    """Every name a condition, a number expression or a text of the story reads."""
+    """Every name a condition, a number expression or a text of the story
+    reads, the scenarios' endings and ends included."""
     found: set[str] = set()
     for expr in _exprs(story):
         found |= names(expr.tree)
@@ -101,8 +102,12 @@ def read_names(story: Story) -> set[str]:
         found |= node.text.names
     for e in story.events:
         found |= e.text.names
-    for ending in story.endings.values():
+    for ending in (*story.endings.values(), *story.scenario_endings.values()):
         found |= ending.text.names
+    for sc in story.scenarios.values():
+        for end in sc.ends:
+            if end.cond is not None:
+                found |= names(end.cond.tree)
     return found
 
 
@@ -199,7 +204,8 @@ def _silent_characters(story: Story) -> Iterator[Problem]:
 
 def _uncited(story: Story) -> Iterator[Problem]:
     cited = {s for n in story.nodes.values() for s in n.sources} | {s for e in story.events for s in e.sources}
-    cited |= {s for e in story.endings.values() for s in e.sources} | {t.source for t in story.glossary if t.source}
+    endings = (*story.endings.values(), *story.scenario_endings.values())
+    cited |= {s for e in endings for s in e.sources} | {t.source for t in story.glossary if t.source}
     for sid, source in story.sources.items():
         if sid not in cited:
             yield problem("W004", source.pos, id=sid)

@@ -39,9 +39,12 @@ class Threshold:
     below: int | None
     above: int | None
     ending: str
-    warning: str
-    warn_within: int
+    warning: str  # the outermost warning ("" when there is none)
+    warn_within: int  # how close the outermost warning starts
     pos: Pos
+    # every warning as (within, text), the closest first: a warning that
+    # escalates as the meter nears the threshold has several
+    levels: tuple[tuple[int, str], ...] = ()
 
     def crossed(self, value: int) -> bool:
         if self.below is not None:
@@ -49,11 +52,25 @@ class Threshold:
         assert self.above is not None
         return value > self.above
 
-    def near(self, value: int) -> bool:
+    def distance(self, value: int) -> int:
+        """How many points the value still has before it crosses (0: it has crossed)."""
         if self.below is not None:
-            return value < self.below + self.warn_within
+            return max(0, value - self.below + 1)
         assert self.above is not None
-        return value > self.above - self.warn_within
+        return max(0, self.above + 1 - value)
+
+    def near(self, value: int) -> bool:
+        return 0 < self.distance(value) <= self.warn_within
+
+    def warning_for(self, value: int) -> str:
+        """The warning to show at this value: the closest level it is within ("" when none)."""
+        d = self.distance(value)
+        if d == 0:
+            return ""
+        for within, text in self.levels or ((self.warn_within, self.warning),):
+            if d <= within:
+                return text
+        return ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -710,6 +710,15 @@ META = Obj(
     ],
 )
 
+WARNING_LEVEL = Obj(
+    "warning_level",
+    "One step of a warning that escalates as the meter nears its threshold.",
+    [
+        Field("within", Int(lo=1, hi=1000), True, "Shown while the meter is at most this many points from crossing."),
+        Field("text", Str(), True, "The warning at this distance."),
+    ],
+)
+
 THRESHOLD = Obj(
     "threshold",
     "Ends the game when the meter falls below or rises above a value.",
@@ -719,6 +728,12 @@ THRESHOLD = Obj(
         Field("ending", Id(), True, "Id of the ending reached."),
         Field("warning", Str(), False, "Shown while the meter is within warn_within points of the threshold."),
         Field("warn_within", Int(lo=0, hi=1000), False, "How close counts as a warning (default 15)."),
+        Field(
+            "warnings",
+            List(WARNING_LEVEL, min_items=1),
+            False,
+            "Instead of warning: texts that escalate as the meter nears the threshold; the closest level it is within shows.",
+        ),
     ],
     one_of=[("below", "above")],
 )
@@ -967,6 +982,7 @@ ALL_OBJECTS = [
     SCENARIO_END,
     METER,
     THRESHOLD,
+    WARNING_LEVEL,
     FLAG,
     NODE,
     ADVISOR,

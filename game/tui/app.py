@@ -1,6 +1,6 @@
 """The Textual app: ``tightrope play`` (and ``tightrope`` with no arguments).
 
-The app owns a :class:`~game.tui.session.Session` (story, state, saves) and
+The app owns a :class:`~game.session.Session` (story, state, saves, rules) and
 the screen stack: the title screen at the bottom, the game or the ending on
 top of it, and modal dialogs above that. Game rules stay in the engine; the
 screens only show the session and call it.
@@ -8,8 +8,6 @@ screens only show the session and call it.
 
 from __future__ import annotations
 
-import argparse
-import gc
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
@@ -20,16 +18,16 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.theme import Theme
 
-from ..engine import EngineError, Step
-from ..present import BASIS_LABEL, change_lines, node_title, outcome_text, warnings
-from ..saves import SaveError, slot_path
+from ..engine import EngineError
+from ..present import node_title, warnings
+from ..saves import SaveError
+from ..session import NewGame, Session, SessionError, Settings
+from ..story.text import clean_line
+from .messages import GameChanged, StoryReloaded
+from .title import TitleScreen
 
 if TYPE_CHECKING:
     from .screens import GameScreen
-from ..story.text import clean_line
-from .messages import GameChanged, StoryReloaded
-from .session import NewGame, Session, Settings
-from .title import TitleScreen
 
 # The game and ending screens and the dialogs are imported when first needed,
 # so that the title screen is drawn as soon as possible.
@@ -98,7 +96,6 @@ class TightropeApp(App[int]):
         return TitleScreen()
 
     def on_mount(self) -> None:
-        self.call_after_refresh(gc.enable)  # run_tui paused collection for the first frame
         if self.start_load:
             self.load_save(self.start_load)
 
@@ -179,7 +176,7 @@ class TightropeApp(App[int]):
                 return
             try:
                 s.start(game)
-            except SaveError as exc:
+            except SessionError as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
             self.show_game()
@@ -203,28 +200,26 @@ class TightropeApp(App[int]):
             if rationale is not None:
                 self._commit(choice_id, rationale)
 
-        self.push_screen(RationaleDialog(clean_line(s.node.title), choice_text, s.settings.min_rationale), done)
+        self.push_screen(RationaleDialog(clean_line(s.node.title), choice_text, s.rationale_problem, s.min_rationale), done)
 
     def _commit(self, choice_id: str, rationale: str) -> None:
         from .dialogs import InterludeScreen
 
         s = self.session
         try:
-            state = s.choose(choice_id, rationale)
-        except EngineError as exc:
+            decision = s.choose(choice_id, rationale)
+        except (EngineError, SessionError) as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        assert state.step is not None
-        blocks = self.interlude(state.step)
-        changes = ", ".join(change_lines(s.story, state))
-        if state.ending is None:
+        interlude = InterludeScreen(decision) if decision.events else None
+        if decision.ending is None:
             screen = self.game_screen()
             if screen is not None:
                 screen.redraw(fresh=True)
-            if blocks:
-                self.push_screen(InterludeScreen(blocks, changes))
-        elif blocks:
-            self.push_screen(InterludeScreen(blocks, changes), lambda _: self.show_game())
+            if interlude is not None:
+                self.push_screen(interlude)
+        elif interlude is not None:
+            self.push_screen(interlude, lambda _: self.show_game())
         else:
             self.show_game()
         self.autosave()
@@ -251,28 +246,10 @@ class TightropeApp(App[int]):
         for problem in problems:
             self.notify(problem, severity="warning", markup=False, timeout=8)
 
-    def interlude(self, step: Step) -> list[tuple[str, str, str]]:
-        """The blocks of an interlude: the random outcome, then each event that fired."""
-        s = self.session
-        if not step.events:
-            return []
-        assert s.state is not None
-        blocks = []
-        outcome = outcome_text(s.story, step)
-        if outcome:
-            blocks.append(("What came of your decision", "", outcome))
-        events = {e.id: e for e in s.story.events}
-        for eid in step.events:
-            event = events.get(eid)
-            if event is not None:
-                text = event.text.render(s.state, s.state.player)
-                blocks.append((clean_line(event.title), BASIS_LABEL.get(event.basis, event.basis), text))
-        return blocks
-
     def action_undo(self) -> None:
         s = self.session
         screen = self.game_screen()
-        if s.state is None or not s.undo():
+        if not s.undo():
             if screen is not None:
                 screen.say("Nothing to undo.")
             else:
@@ -371,7 +348,6 @@ class TightropeApp(App[int]):
     def action_reload(self) -> None:
         from .dialogs import ConfirmDialog, ProblemsDialog
 
-        gc.unfreeze()  # the story being replaced may now be freed (see run_tui)
         s = self.session
         result = s.reload()
         if result.kind == "ok":
@@ -434,29 +410,10 @@ class TightropeApp(App[int]):
             yield SystemCommand("Title screen", "Back to the title screen", self.action_title)
 
 
-def run_tui(args: argparse.Namespace) -> int:
+def run_tui(settings: Settings) -> int:
     """Run the app for ``tightrope play``; one-line errors exit 2 through UsageError."""
-    from ..cli import UsageError
-    from ..plain import open_story
-
-    settings = Settings.from_args(args)
-    if settings.autosave:
-        try:
-            slot_path(settings.saves_root, settings.autosave)
-        except SaveError as exc:
-            raise UsageError(str(exc)) from None
-    if settings.min_rationale > 10_000:
-        raise UsageError("--min-rationale is at most 10000 characters")
-    story = open_story(str(settings.story_path))
-    session = Session(story, settings, None, settings.name, settings.show_effects, settings.classroom)
+    session = Session.open(settings)
     app = TightropeApp(session, load=settings.load)
-    # Modules, the compiled story and the app are long-lived: move them out of
-    # the garbage collector's sight, so that no full collection (tens of
-    # milliseconds over tens of thousands of objects) interrupts start-up or a
-    # key press. A reload unfreezes them so that an old story can be freed.
-    # Collection is paused until the first screen is drawn (see on_mount).
-    gc.freeze()
-    gc.disable()
     try:
         result = app.run()
     finally:

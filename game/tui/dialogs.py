@@ -12,8 +12,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label
 
+from ..present import Decision, change_text
+from ..session import NewGame
 from ..story.text import clean_line
-from .session import NewGame
 from .text import Text, plain, reflow
 
 MAX_NAME = 60
@@ -188,23 +189,29 @@ class InterludeScreen(InfoScreen):
         *[Binding(str(n), "close", show=False) for n in range(10)],
     ]
 
-    def __init__(self, blocks: Sequence[tuple[str, str, str]], changes: str = "") -> None:
-        """``blocks`` are (heading, label, text) for the outcome and each event."""
+    def __init__(self, decision: Decision) -> None:
         super().__init__()
-        self.blocks = list(blocks)
-        self.changes = changes
+        self.decision = decision
 
     def compose(self) -> ComposeResult:
+        d = self.decision
         with Vertical(classes="dialog", id="interlude"):
             yield Text("Meanwhile", classes="dialog-title")
             with VerticalScroll(id="interlude-body"):
-                for heading, label, text in self.blocks:
-                    yield Text(plain(heading, "bold"), classes="interlude-heading")
-                    if label:
-                        yield Text(label, classes="basis")
-                    yield Text(reflow(text), classes="interlude-text")
-                if self.changes:
-                    yield Text("Changes: " + self.changes, classes="hint")
+                if d.outcome_text:
+                    yield Text(plain("What came of your decision", "bold"), classes="interlude-heading")
+                    yield Text(reflow(d.outcome_text), classes="interlude-text")
+                if d.changes:
+                    yield Text("Your decision: " + change_text(d.changes, after=False), classes="hint")
+                for e in d.events:
+                    yield Text(plain(e.title, "bold"), classes="interlude-heading")
+                    if e.basis:
+                        yield Text(e.basis, classes="basis")
+                    yield Text(reflow(e.text), classes="interlude-text")
+                    if e.changes:
+                        yield Text("Changes: " + change_text(e.changes, after=False), classes="hint")
+                if d.changes is None and d.total:
+                    yield Text("Changes: " + change_text(d.total, after=False), classes="hint")
             yield button_row(Button("Continue (Enter)", variant="primary", id="continue"))
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from textual import on
-from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Input
@@ -14,28 +14,104 @@ from ..story.text import clean_line
 from .dialogs import InfoScreen, button_row
 from .text import Text, reflow
 
-# (keys, what they do, where) - the single list the help screen shows
-KEYS: tuple[tuple[str, str, str], ...] = (
-    ("n", "new game", "title, ending"),
-    ("c", "continue the latest save", "title"),
-    ("1-9", "take that choice", "game"),
-    ("↑ ↓  Enter", "move through the choices and take one", "game, menus, lists"),
-    ("u  ctrl+z", "undo the last decision", "game, ending"),
-    ("s", "save to a named slot", "game, ending"),
-    ("l", "load a save", "title, game, ending"),
-    ("d  Delete", "delete the selected save (asks first)", "save and load"),
-    ("g", "glossary (type to search)", "everywhere"),
-    ("a", "show or hide the advisors", "game"),
-    ("?", "this help", "everywhere"),
-    ("r  ctrl+r", "reload the story from disk", "everywhere"),
-    ("e", "export the decision record (classroom)", "ending"),
+# What each action does, in the help's words. The keys and where they work
+# come from the screens' BINDINGS (see key_rows), so the table cannot drift
+# from them; an action missing here is shown with its binding's description.
+ACTION_HELP: dict[str, str] = {
+    "app.new_game": "new game",
+    "app.continue_game": "continue the latest save",
+    "choose": "take that choice",
+    "app.undo": "undo the last decision",
+    "app.save": "save to a named slot",
+    "app.load": "load a save",
+    "delete": "delete the selected save (asks first)",
+    "app.glossary": "glossary (type to search)",
+    "toggle_advisors": "show or hide the advisors",
+    "app.help": "this help",
+    "app.reload": "reload the story from disk",
+    "app.export": "export the decision record (classroom)",
+    "jump('debrief')": "jump to the debrief",
+    "jump('chart')": "jump to the chart of the meters",
+    "jump('review')": "jump to your decisions",
+    "scroll_scene": "scroll the scene",
+    "submit": "lock in the rationale",
+    "close": "continue after an interlude",
+    "cancel": "close the dialog",
+    "app.quit_confirm": "quit (asks first)",
+    "back": "back to the title screen (asks first)",
+    "app.title": "back to the title screen",
+    "app.focus_next": "next menu item",
+    "app.focus_previous": "previous menu item",
+}
+KEY_NAMES = {
+    "question_mark": "?",
+    "escape": "Esc",
+    "enter": "Enter",
+    "space": "Space",
+    "delete": "Delete",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
+    "tab": "Tab",
+}
+MAIN = ("title", "game", "ending")
+# Textual's own keys (not bindings of ours), shown after ours
+BUILT_IN: tuple[tuple[str, str, str], ...] = (
+    ("↑ ↓  Enter", "move through the choices and lists, and take one", "game, menus, lists"),
     ("Tab", "next control or section", "everywhere"),
-    ("Enter  Space", "continue after an interlude", "interlude"),
-    ("Esc", "close a dialog", "dialogs"),
-    ("q", "back, or quit (asks first)", "everywhere"),
-    ("ctrl+p", "command palette: new game, save, load, undo, glossary, theme, reload", "everywhere"),
-    ("ctrl+q", "quit at once", "everywhere"),
 )
+
+
+def _places() -> tuple[tuple[str, list[BindingType]], ...]:
+    from .dialogs import InterludeScreen
+    from .rationale import RationaleDialog
+    from .saves_screen import SavesDialog
+    from .screens import EndingScreen, GameScreen
+    from .title import TitleScreen
+
+    return (
+        ("title", TitleScreen.BINDINGS),
+        ("game", GameScreen.BINDINGS),
+        ("ending", EndingScreen.BINDINGS),
+        ("save and load", SavesDialog.BINDINGS),
+        ("rationale", RationaleDialog.BINDINGS),
+        ("interlude", InterludeScreen.BINDINGS),
+    )
+
+
+def _keys(keys: list[str]) -> str:
+    """Key names for the table; a run of digits becomes "1-9"."""
+    digits = sorted(k for k in keys if k.isdigit())
+    out = [KEY_NAMES.get(k, k) for k in keys if not k.isdigit()]
+    if digits:
+        out.append(digits[0] if len(digits) == 1 else f"{digits[0]}-{digits[-1]}")
+    return "  ".join(out)
+
+
+def key_rows() -> list[tuple[str, str, str]]:
+    """(keys, what they do, where) for every binding of the screens a player meets, then Textual's own keys."""
+    found: dict[tuple[str, str], list[str]] = {}  # (place, what it does) -> keys
+    for place, bindings in _places():
+        for item in bindings:
+            binding = item if isinstance(item, Binding) else Binding(*item)
+            base = binding.action.split("(")[0]  # choose(1) ... choose(9) are one row
+            what = ACTION_HELP.get(binding.action) or ACTION_HELP.get(base) or binding.description.lower() or base
+            keys = found.setdefault((place, what), [])
+            keys += [k.strip() for k in binding.key.split(",") if k.strip() not in keys]
+    rows: dict[tuple[str, str], list[str]] = {}  # (keys, what) -> places
+    for (place, what), keys in found.items():
+        rows.setdefault((_keys(keys), what), []).append(place)
+    out = [(keys, what, "everywhere" if set(MAIN) <= set(where) else ", ".join(where)) for (keys, what), where in rows.items()]
+    palette = App.COMMAND_PALETTE_BINDING
+    quit_keys = [b.key for b in App.BINDINGS if isinstance(b, Binding) and b.action == "quit"]
+    out += BUILT_IN
+    out.append((palette, "command palette: new game, save, load, undo, glossary, theme, reload", "everywhere"))
+    out += [(k, "quit at once", "everywhere") for k in quit_keys]
+    return out
+
 
 HOW_TO_PLAY = """\
 You advise Pakistan's government. Each scene sets out a situation, what your
@@ -58,8 +134,9 @@ slot); Continue on the title screen picks up the latest save."""
 
 def key_table() -> Content:
     parts: list[str | tuple[str, str]] = []
-    width = max(len(k) for k, _, _ in KEYS) + 2
-    for keys, what, where in KEYS:
+    rows = key_rows()
+    width = max(len(k) for k, _, _ in rows) + 2
+    for keys, what, where in rows:
         parts.append((keys.ljust(width), "bold $accent"))
         parts.append(what)
         parts.append((f"  ({where})", "dim"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,6 +14,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, TextArea
 
+from ..session import tidy_rationale
 from ..story.text import clean_line
 from .dialogs import button_row
 from .text import Text
@@ -41,10 +44,12 @@ class RationaleDialog(ModalScreen[str | None]):
         Binding("ctrl+s", "submit", "Lock in", priority=True),
     ]
 
-    def __init__(self, scene: str, choice: str, minimum: int) -> None:
+    def __init__(self, scene: str, choice: str, problem: Callable[[str], str | None], minimum: int) -> None:
+        """``problem`` is the session's rule (Session.rationale_problem): why a text cannot be locked in, or None."""
         super().__init__()
         self.scene = scene
         self.choice = choice
+        self.problem = problem
         self.minimum = minimum
 
     def compose(self) -> ComposeResult:
@@ -64,21 +69,23 @@ class RationaleDialog(ModalScreen[str | None]):
         self._count()
 
     def _text(self) -> str:
-        return " ".join(self.query_one(RationaleArea).text.split())
+        return tidy_rationale(self.query_one(RationaleArea).text)
 
     @on(TextArea.Changed)
     def _count(self) -> None:
-        n = len(self._text())
-        more = self.minimum - n
-        msg = f"{n} characters" + (f"; {more} more to go" if more > 0 else "; ready to lock in")
+        text = self._text()
+        n = len(text)
+        ready = self.problem(text) is None
+        more = max(0, self.minimum - n)
+        msg = f"{n} characters" + ("; ready to lock in" if ready else f"; {more} more to go")
         self.query_one("#count", Text).set(msg)
-        self.query_one("#lock", Button).disabled = more > 0
+        self.query_one("#lock", Button).disabled = not ready
 
     @on(RationaleArea.Submit)
     @on(Button.Pressed, "#lock")
     def action_submit(self) -> None:
         text = self._text()
-        if len(text) >= self.minimum:
+        if self.problem(text) is None:
             self.dismiss(text)
         else:
             self.app.bell()

@@ -12,10 +12,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label
 
+from ..present import when
 from ..saves import AUTOSAVE, SaveError, SaveInfo, check_name
+from ..session import Session
 from ..story.text import clean_line
 from .dialogs import ConfirmDialog, button_row
-from .session import Session, when
 from .text import Text
 
 Mode = Literal["save", "load"]

@@ -12,10 +12,9 @@ from textual.timer import Timer
 from textual.widgets import Button, Footer, OptionList
 
 from ..engine import Option as ChoiceOption
-from ..present import scene_heading
+from ..present import BASIS_LABEL, scene_heading
 from ..story.text import clean_line
 from .messages import GameChanged
-from .session import basis_label
 from .text import Text, plain, reflow
 from .title import COMMON, MainScreen
 from .widgets import ChoiceList, MeterChart, MetersPanel, SceneView, Timeline, decision_review, last_decision
@@ -193,7 +192,7 @@ class EndingScreen(MainScreen):
         )
         with VerticalScroll(id="ending-body"):
             yield Text(plain("Ending: " + clean_line(ending.title), "bold"), id="ending-title")
-            yield Text(basis_label(ending.basis), classes="basis")
+            yield Text(BASIS_LABEL[ending.basis], classes="basis")
             yield Text(reflow(ending.text.render(state, state.player)), classes="para", id="ending-text")
             finals: list[str | tuple[str, str]] = []
             for i, m in enumerate(s.story.meters):

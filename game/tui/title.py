@@ -17,9 +17,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer
 
+from ..present import when
+from ..session import Session
 from ..story.text import clean_line
 from .messages import StoryReloaded
-from .session import Session, when
 from .text import Text, plain, reflow
 
 if TYPE_CHECKING:

@@ -18,10 +18,9 @@ from textual.widgets.option_list import Option
 
 from ..engine import GameState, near_thresholds
 from ..engine import Option as ChoiceOption
-from ..present import effect_hints, signed
+from ..present import Change, Decision, effect_hints, signed
 from ..story.model import Meter, Story
 from ..story.text import clean_line
-from .session import Decision
 from .text import Text, hanging, plain
 
 
@@ -221,7 +220,7 @@ class Timeline(VerticalScroll):
         entries = []
         for d in self.decisions:
             lead = f"{d.turn:>2} "
-            entry = hanging(Content.styled(d.scene, "bold"), Content(d.choice), width, lead, " " * len(lead))
+            entry = hanging(Content.styled(d.scene, "bold"), Content(d.choice_text), width, lead, " " * len(lead))
             entries.append(entry.stylize("bold $accent", 0, len(lead)))
         text.set(Content("\n").join(entries))
 
@@ -312,31 +311,39 @@ class MeterChart(Widget):
 Parts = list[str | tuple[str, str]]
 
 
-def change_parts(changes: Sequence[tuple[str, int]]) -> Parts:
+def change_parts(changes: Sequence[Change]) -> Parts:
     """'US relations +8, Domestic stability -6' with the numbers coloured by sign."""
     parts: Parts = []
-    for k, (label, delta) in enumerate(changes):
+    for k, c in enumerate(changes):
         parts.append(", " if k else "")
-        parts.append(label + " ")
-        parts.append((signed(delta), "bold $text-success" if delta > 0 else "bold $text-error"))
+        parts.append(c.label + " ")
+        parts.append((signed(c.delta), "bold $text-success" if c.delta > 0 else "bold $text-error"))
     return parts
 
 
+def _own_changes(d: Decision) -> Sequence[Change]:
+    """What the choice itself changed (everything, when the parts are not known)."""
+    return d.changes if d.changes is not None else d.total
+
+
 def last_decision(d: Decision) -> Content:
-    """What the last decision did, shown above the next scene."""
-    parts: Parts = [("Last decision: ", "dim"), (d.choice, "bold")]
-    if d.outcome:
-        parts.append("\n" + " ".join(d.outcome.split()))
-    for title in d.events:
-        parts += [("\nInterlude: ", "dim"), title]
-    if d.changes:
+    """What the last decision did, shown above the next scene: the choice's changes, then each event's."""
+    parts: Parts = [("Last decision: ", "dim"), (d.choice_text, "bold")]
+    if d.outcome_text:
+        parts.append("\n" + " ".join(d.outcome_text.split()))
+    if _own_changes(d):
         parts.append(("\nChanges: ", "dim"))
-        parts += change_parts(d.changes)
+        parts += change_parts(_own_changes(d))
+    for e in d.events:
+        parts += [("\nInterlude: ", "dim"), e.title]
+        if e.changes:
+            parts.append((" · ", "dim"))
+            parts += change_parts(e.changes)
     return Content.assemble(*parts)
 
 
 def decision_review(decisions: Sequence[Decision]) -> Content:
-    """Every decision with its outcome, effects, rationale and the author's note."""
+    """Every decision with its outcome, effects, events, rationale and the author's note."""
     if not decisions:
         return plain("No decisions were made.", "dim italic")
     parts: Parts = []
@@ -345,16 +352,19 @@ def decision_review(decisions: Sequence[Decision]) -> Content:
             parts.append("\n\n")
         parts.append((f"{d.turn}. {d.scene}", "bold $accent"))
         parts.append("\n" + "You chose: ")
-        parts.append((d.choice, "bold"))
-        if d.outcome:
-            parts.append("\nWhat happened: " + " ".join(d.outcome.split()))
-        for e in d.events:
-            parts.append("\nEvent: " + e)
-        if d.changes:
+        parts.append((d.choice_text, "bold"))
+        if d.outcome_text:
+            parts.append("\nWhat happened: " + " ".join(d.outcome_text.split()))
+        if _own_changes(d):
             parts.append("\nEffects: ")
-            parts += change_parts(d.changes)
+            parts += change_parts(_own_changes(d))
         else:
             parts.append(("\nEffects: none", "dim"))
+        for e in d.events:
+            parts.append("\nEvent: " + e.title)
+            if e.changes:
+                parts.append(": ")
+                parts += change_parts(e.changes)
         if d.rationale:
             parts.append("\nYour rationale: ")
             parts.append((" ".join(d.rationale.split()), "italic"))

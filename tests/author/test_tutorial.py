@@ -26,7 +26,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from game.cli import _load_plugins, build_parser
+from game.cli import build_parser
 
 from .conftest import ROOT, TIGHTROPE
 
@@ -104,7 +104,6 @@ def test_the_tutorial_runs(tmp_path: Path) -> None:
 
 
 def test_the_reference_names_every_option() -> None:
-    _load_plugins()
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     text = DOC.read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from game.classroom.render import bar_chart, csv_cell, h, line_chart, md, md_block, md_line, md_quote, page
+from game.records.render import bar_chart, csv_cell, h, line_chart, md, md_block, md_line, md_quote, page
 from game.story.text import clean, clean_line
 
 # text that leans on the characters markup cares about

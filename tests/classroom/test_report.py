@@ -60,13 +60,13 @@ def test_average_meter_path(class_folder: Path) -> None:
     games, _ = collect([class_folder], story)
     report = build_report(story, games, [])
     saves = saves_in(class_folder)
-    for turn, row in enumerate(report["paths"]):
+    for turn, row in enumerate(report.paths):
         reached = [s for s in saves if len(s["history"]) >= turn]
-        assert row["games"] == len(reached)
+        assert row.games == len(reached)
         for m in story.meters:
             values = [s["start_meters"][m.id] if turn == 0 else s["history"][turn - 1]["meters"][m.id] for s in reached]
-            assert row["average"][m.id] == pytest.approx(sum(values) / len(values), abs=0.05)
-    assert len(report["paths"]) == max(len(s["history"]) for s in saves) + 1
+            assert row.average[m.id] == pytest.approx(sum(values) / len(values), abs=0.05)
+    assert len(report.paths) == max(len(s["history"]) for s in saves) + 1
 
 
 def test_rationales_for_discussion_come_from_the_saves(class_folder: Path) -> None:
@@ -74,14 +74,14 @@ def test_rationales_for_discussion_come_from_the_saves(class_folder: Path) -> No
     games, _ = collect([class_folder], story)
     report = build_report(story, games, [])
     written = {s["player"]: s["history"][0]["rationale"] for s in saves_in(class_folder)}
-    quoted = [q for d in report["decisions"] for c in d["choices"] for q in c["rationales"]]
+    quoted = [q for d in report.decisions for c in d.choices for q in c.rationales]
     assert quoted
     for q in quoted:
-        assert written[q["student"]] == q["text"]
+        assert written[q.student] == q.text
     # each choice someone took has a quote
-    for d in report["decisions"]:
-        for c in d["choices"]:
-            assert bool(c["rationales"]) == (c["count"] > 0)
+    for d in report.decisions:
+        for c in d.choices:
+            assert bool(c.rationales) == (c.count > 0)
 
 
 def test_anonymous_hides_names_and_files(class_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -195,13 +195,13 @@ def test_one_game_per_student_and_nested_folders(class_copy: Path, tmp_path: Pat
     write_save(ayesha.parent / "autosave.json", story, replay(story, data["seed"], moves, data["player"]))
     games, skipped = collect([nested], story)
     assert len(games) == len(CLASS)
-    assert [g.path for g in games if g.record["student"] == "Ayesha K"] == [ayesha]
-    by_file = {Path(s["file"]).name: s for s in skipped}
+    assert [g.path for g in games if g.record.student == "Ayesha K"] == [ayesha]
+    by_file = {Path(s.file).name: s for s in skipped}
     assert set(by_file) == {"second-try.json", "autosave.json"}
-    assert "another save of the same student" in by_file["second-try.json"]["reason"]
-    assert not by_file["second-try.json"]["copy"] and by_file["autosave.json"]["copy"]
+    assert "another save of the same student" in by_file["second-try.json"].reason
+    assert not by_file["second-try.json"].copy and by_file["autosave.json"].copy
     report = build_report(story, games, skipped)
-    assert [Path(s["file"]).name for s in report["skipped"]] == ["second-try.json"] and report["copies"] == 1
+    assert [Path(s.file).name for s in report.skipped] == ["second-try.json"] and report.copies == 1
     assert "1 earlier copy of counted games (autosaves) left out" in to_markdown(report)
 
 
@@ -219,7 +219,7 @@ def test_markdown_and_html_agree_on_counts(class_folder: Path) -> None:
     games, skipped = collect([class_folder], story)
     report = build_report(story, games, skipped)
     md_text, page = to_markdown(report), to_html(report)
-    for e in report["endings"]:
-        assert f"| {e['title']} | {e['count']} |" in md_text
-        assert f'<td>{html.escape(e["title"])}</td><td class="num">{e["count"]}</td>' in page
+    for e in report.endings:
+        assert f"| {e.title} | {e.count} |" in md_text
+        assert f'<td>{html.escape(e.title)}</td><td class="num">{e.count}</td>' in page
     assert to_csv(report).count("\n") == len(games) + 1

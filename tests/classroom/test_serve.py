@@ -7,7 +7,6 @@ stopped at the end of each test.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import re
@@ -199,7 +198,6 @@ def test_server_plumbing_with_a_stand_in_app() -> None:
         assert "Fake classroom app is running" in text
 
 
-@pytest.mark.skipif(importlib.util.find_spec("game.tui.app") is None, reason="the Textual app (game.tui.app) is not built yet")
 def test_tightrope_serve_starts_the_game(tmp_path: Path) -> None:
     port = free_port()
     saves = tmp_path / "saves"

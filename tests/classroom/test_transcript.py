@@ -6,11 +6,15 @@ import html
 import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from game.classroom.transcript import (
+from game.engine import new_game, replay
+from game.engine.core import choose
+from game.records.transcript import (
+    OLD_SAVE_NOTE,
     TranscriptError,
     build_record,
     export_transcript,
@@ -18,8 +22,6 @@ from game.classroom.transcript import (
     to_html,
     to_markdown,
 )
-from game.engine import new_game
-from game.engine.core import choose
 from game.saves import list_saves, read_envelope, write_save
 from game.story import load_story
 
@@ -85,25 +87,27 @@ def test_header_ending_debrief_questions_and_events(ayesha: Path) -> None:
     story = load_story(STARTER)
     data = read_envelope(ayesha)
     rec = build_record(data, story, ayesha.name)
-    ending = story.endings[data["ending"]]
+    assert data.ending is not None
+    ending = story.endings[data.ending]
     md_text = to_markdown(rec).replace("\\", "")
     assert ending.title in md_text and " ".join(ending.debrief.split()) in md_text
     for q in ending.questions:
         assert q in md_text
-    assert rec["date"] == data["created"][:10]
-    fired = [(e, d["turn"]) for d in rec["decisions"] for e in d["events"]]
-    saved = [(e, i) for i, entry in enumerate(data["history"], 1) for e in entry["events"]]
-    assert [(e["id"], t) for e, t in fired] == saved
+    assert rec.date == data.created[:10]
+    fired = [(e, d.turn) for d in rec.decisions for e in d.events]
+    saved = [(e, i) for i, entry in enumerate(data.history, 1) for e in entry.events]
+    assert [(e.id, t) for e, t in fired] == saved
     for e, _ in fired:
-        assert e["title"] == next(ev.title for ev in story.events if ev.id == e["id"])
+        assert e.title == next(ev.title for ev in story.events if ev.id == e.id)
 
 
 def test_meter_changes_match_the_save(ayesha: Path) -> None:
     data = read_envelope(ayesha)
     rec = build_record(data, load_story(STARTER))
-    for d, entry in zip(rec["decisions"], data["history"], strict=True):
-        assert {c["meter"]: c["delta"] for c in d["changes"]} == entry["changes"]
-        assert {c["meter"]: c["after"] for c in d["changes"]} == {m: entry["meters"][m] for m in entry["changes"]}
+    for d, entry in zip(rec.decisions, data.history, strict=True):
+        assert {c.meter: c.delta for c in d.total} == entry.changes
+        assert {c.meter: c.after for c in d.total} == {m: entry.meters[m] for m in entry.changes}
+        assert d.changes is not None and {c.meter: c.delta for c in d.changes} == entry.choice_changes
 
 
 def test_memo_is_the_students_own_words_in_order(story_copy: Path, tmp_path: Path) -> None:
@@ -125,11 +129,11 @@ def test_memo_is_the_students_own_words_in_order(story_copy: Path, tmp_path: Pat
         story=story_dir,
     )
     rec = build_record(read_envelope(save), load_story(story_dir))
-    assert [m["rationale"] for m in rec["memo"]] == [
+    assert [m.rationale for m in rec.memo] == [
         "First reason: Washington must hear from us before anyone else does.",
         "Second reason: let diplomats, not politicians, carry this.",
     ]
-    assert [m["choice_text"] for m in rec["memo"]] == [rec["decisions"][0]["choice_text"], rec["decisions"][1]["choice_text"]]
+    assert [m.choice_text for m in rec.memo] == [rec.decisions[0].choice_text, rec.decisions[1].choice_text]
     page = to_html(rec)
     memo = page[page.index("What I decided and why") :]
     items = re.findall(r"<li>(.*?)</li>", memo, re.S)
@@ -147,9 +151,9 @@ def test_html_is_self_contained_printable_and_charts_the_meters(ayesha: Path) ->
     assert "@media print" in page and "Content-Security-Policy" in page
     chart = page[page.index("<svg viewBox") : page.index("</svg>")]
     lines = re.findall(r'<polyline points="([^"]+)"', chart)
-    assert len(lines) == len(data["start_meters"])
+    assert len(lines) == len(data.start_meters)
     for points in lines:
-        assert len(points.split()) == len(data["history"]) + 1
+        assert len(points.split()) == len(data.history) + 1
 
 
 def test_chart_points_follow_the_meter_values(ayesha: Path) -> None:
@@ -158,7 +162,7 @@ def test_chart_points_follow_the_meter_values(ayesha: Path) -> None:
     chart = page[page.index("<svg viewBox") : page.index("</svg>")]
     first = re.findall(r'<polyline points="([^"]+)"', chart)[0]
     ys = [float(p.split(",")[1]) for p in first.split()]
-    values = [data["start_meters"]["us"]] + [e["meters"]["us"] for e in data["history"]]
+    values = [data.start_meters["us"]] + [e.meters["us"] for e in data.history]
     # SVG y grows downwards: a higher value is drawn higher up
     for (y1, v1), (y2, v2) in zip(zip(ys, values), zip(ys[1:], values[1:])):
         assert (y2 < y1) == (v2 > v1) and (y2 == y1) == (v2 == v1)
@@ -213,17 +217,17 @@ def test_a_save_from_another_story_is_shown_by_ids(ayesha: Path, story_copy: Pat
     story_dir = story_copy
     edit(story_dir / "story.yaml", "id: starter", "id: other_story")
     rec = build_record(read_envelope(ayesha), load_story(story_dir))
-    assert any('belongs to the story "starter", not to "other_story"' in n for n in rec["notes"])
-    assert [d["scene"] for d in rec["decisions"]] == [e["node"] for e in load(ayesha)["history"]]
-    assert rec["ending"]["title"] == load(ayesha)["ending"]
+    assert any('belongs to the story "starter", not to "other_story"' in n for n in rec.notes)
+    assert [d.scene for d in rec.decisions] == [e["node"] for e in load(ayesha)["history"]]
+    assert rec.ending is not None and rec.ending.title == load(ayesha)["ending"]
 
 
 def test_meter_trail_rebuilds_older_saves_without_a_trail(ayesha: Path) -> None:
     data = read_envelope(ayesha)
     ids, start, trail = meter_trail(data)
-    stripped = dict(data, start_meters={}, history=[dict(e, meters={}) for e in data["history"]])
+    stripped = replace(data, start_meters={}, history=tuple(replace(e, meters={}) for e in data.history))
     assert meter_trail(stripped) == (ids, start, trail)
-    assert trail[-1] == data["meters"]
+    assert trail[-1] == data.meters
 
 
 def test_export_transcript_paths(ayesha: Path, tmp_path: Path) -> None:
@@ -274,3 +278,50 @@ def test_cli_errors(ayesha: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_stdout_output(ayesha: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["transcript", str(ayesha), "--format", "json", "-o", "-", "--story", str(STARTER)], capsys)
     assert code == 0 and json.loads(out)["student"] == "Ayesha K"
+
+
+def format_2_save(tmp_path: Path) -> Path:
+    """Seed 6: "address" raises domestic stability by 4, then the photo event lowers it by 6; written as format 2 did."""
+    story = load_story(STARTER)
+    state = replay(story, 6, ["commit", "address"], "Old Save")
+    data = json.loads(write_save(tmp_path / "old.json", story, state).read_text())
+    data["format_version"] = 2
+    for entry in data["history"]:
+        del entry["choice_changes"], entry["event_changes"]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_a_record_tells_the_choice_from_each_event(tmp_path: Path) -> None:
+    story = load_story(STARTER)
+    save = write_save(tmp_path / "new.json", story, replay(story, 6, ["commit", "address"], "New Save"))
+    rec = build_record(read_envelope(save), None)  # no story: the save itself keeps the parts
+    d = rec.decisions[1]
+    assert d.changes is not None and [(c.meter, c.delta, c.after) for c in d.changes] == [("domestic", 4, 53)]
+    (event,) = d.events
+    assert event.id == "photo" and event.changes is not None
+    assert [(c.meter, c.delta, c.after) for c in event.changes] == [("domestic", -6, 47)]
+    assert [(c.meter, c.delta) for c in d.total] == [("domestic", -2)]
+    entry = rec.to_json()["decisions"][1]  # type: ignore[index]
+    assert entry["choice_changes"] == [{"meter": "domestic", "label": "domestic", "delta": 4, "after": 53}]
+    assert entry["events"][0]["changes"][0]["delta"] == -6
+    md_text = to_markdown(build_record(read_envelope(save), story)).replace("\\", "")
+    assert "Domestic stability +4 (53)" in md_text and "Domestic stability -6 (47)" in md_text
+
+
+def test_a_record_from_an_old_save_without_its_story_says_what_it_cannot_know(tmp_path: Path) -> None:
+    save = format_2_save(tmp_path)
+    rec = build_record(read_envelope(save), None)
+    d = rec.decisions[1]
+    assert d.changes is None and d.events[0].changes is None  # not known
+    assert [(c.meter, c.delta) for c in d.total] == [("domestic", -2)]  # but the total is
+    assert OLD_SAVE_NOTE in rec.notes
+    md_text = to_markdown(rec)
+    assert "choice and events together" in md_text and "cannot be told apart" in md_text
+    assert "choice and events together" in to_html(rec)
+    assert json.loads(json.dumps(rec.to_json()))["decisions"][1]["choice_changes"] is None
+    # with its story the replay recomputes the parts, and the note goes
+    known = build_record(read_envelope(save), load_story(STARTER))
+    assert OLD_SAVE_NOTE not in known.notes and known.decisions[1].changes is not None
+    assert known.decisions[1].events[0].text  # the event's text, rendered for the replayed game

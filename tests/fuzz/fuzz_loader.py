@@ -21,7 +21,7 @@ import atheris
 with atheris.instrument_imports(include=["game"]):
     from game.engine import new_game, options
     from game.engine.core import choose
-    from game.saves import dumps, migrate, state_from_dict
+    from game.saves import dumps, parse_envelope, state_from_envelope
     from game.story import check_story
     from game.story.diagnostics import Problem
 
@@ -50,7 +50,7 @@ def play(story: object) -> None:
                 if not m.min <= state.meters[i] <= m.max:
                     raise AssertionError(f"meter {m.id} out of range: {state.meters[i]}")
         data = json.loads(dumps(story, state))  # type: ignore[arg-type]
-        again = state_from_dict(migrate(data, "fuzz"), story, "fuzz")  # type: ignore[arg-type]
+        again = state_from_envelope(parse_envelope(data, "fuzz"), story, "fuzz")  # type: ignore[arg-type]
         if again != state:
             raise AssertionError("save round trip changed the state")
 

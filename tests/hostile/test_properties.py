@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from game.engine import GameState, history, new_game, options, replay
 from game.engine.core import choose
-from game.saves import SaveError, dumps, migrate, read_save, state_from_dict, write_save
+from game.saves import SaveError, dumps, parse_envelope, read_save, state_from_envelope, write_save
 from game.story import Story, check_story
 from game.story.conditions import MAX_NUMBER, ConditionError, Symbol, compile_expr
 from game.story.text import TemplateError, compile_template
@@ -187,7 +187,7 @@ def play_and_save(story: Story, seed: int) -> None:
         state = choose(story, state, enabled[(seed + turn) % len(enabled)].choice.id)
         for i, meter in enumerate(story.meters):
             assert meter.min <= state.meters[i] <= meter.max
-    assert state_from_dict(migrate(json.loads(dumps(story, state)), "mem"), story, "mem") == state
+    assert state_from_envelope(parse_envelope(json.loads(dumps(story, state)), "mem"), story, "mem") == state
 
 
 @settings(FAST, max_examples=200)

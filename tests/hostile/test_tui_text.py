@@ -29,7 +29,7 @@ from textual.pilot import Pilot  # noqa: E402
 from game.tui.app import TightropeApp  # noqa: E402
 from game.tui.dialogs import InterludeScreen, NewGameDialog  # noqa: E402
 from game.tui.screens import EndingScreen, GameScreen  # noqa: E402
-from game.tui.session import Session, Settings  # noqa: E402
+from game.session import Session, Settings  # noqa: E402
 
 
 def _corpus() -> Any:

@@ -181,3 +181,60 @@ def test_explore_counts_only_what_a_scenario_reaches() -> None:
     story = load_story(CAST).with_scenario("short")
     state = new_game(story, 0)
     assert [o.choice.id for o in options(story, state)] == ["commit", "wait"]
+
+
+# ------------------------------------------------------------------ escalating warnings
+def test_a_warning_escalates_as_the_meter_nears_its_threshold(cast: Path) -> None:
+    from game.engine import near_thresholds
+
+    edit(
+        cast,
+        "    start: 55\n\nnodes:",
+        "    start: 55\n    thresholds:\n      - below: 10\n        ending: end_full\n        warnings:\n"
+        "          - {within: 15, text: Crowds grow.}\n          - {within: 8, text: Every city.}\n"
+        "          - {within: 3, text: One more blow.}\n\nnodes:",
+    )
+    story = load_story(cast)
+    state = new_game(story, 0)
+    said = {}
+    for value in (25, 24, 18, 17, 13, 12, 10, 9):
+        s = type(state)(**{**{f: getattr(state, f) for f in state.__slots__}, "meters": (50, value)})
+        said[value] = [w for _, w in near_thresholds(story, s)]
+    assert said == {
+        25: [],
+        24: ["Crowds grow."],
+        18: ["Crowds grow."],
+        17: ["Every city."],
+        13: ["Every city."],
+        12: ["One more blow."],
+        10: ["One more blow."],
+        9: [],
+    }
+
+
+def test_warnings_and_warning_together_are_an_error(cast: Path) -> None:
+    edit(
+        cast,
+        "    start: 55\n\nnodes:",
+        "    start: 55\n    thresholds:\n      - below: 10\n        ending: end_full\n        warning: Old.\n"
+        "        warnings: [{within: 5, text: New.}]\n\nnodes:",
+    )
+    assert "S004" in {p.code for p in check_story(cast).errors}
+
+
+def test_a_flag_or_source_used_only_by_a_scenario_counts_as_used(cast: Path) -> None:
+    edit(
+        cast,
+        "\nmeters:",
+        "\nflags:\n  - id: waited\n    description: Waited.\nsources:\n  - id: memo\n    title: A memo\n\nmeters:",
+    )
+    edit(
+        cast, "        effects: {us: -2, domestic: 3}\n", "        effects: {us: -2, domestic: 3}\n        set: {waited: true}\n"
+    )
+    edit(cast, "      - at: vote\n        if: us >= 55", "      - at: vote\n        if: us >= 55 and not waited")
+    edit(
+        cast,
+        "    scenario: short\n    title: A week ahead\n",
+        "    scenario: short\n    title: A week ahead\n    sources: [memo]\n",
+    )
+    assert [(p.code, p.message) for p in check_story(cast).problems] == []

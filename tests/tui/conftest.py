@@ -12,8 +12,8 @@ import pytest
 from rich.console import Console
 from textual.pilot import Pilot
 
+from game.session import Session, Settings
 from game.tui.app import TightropeApp
-from game.tui.session import Session, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTER = ROOT / "tests" / "stories" / "starter"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,10 @@ from hypothesis import strategies as st
 from textual.content import Content
 
 from game.cli import build_parser
-from game.plain import classroom_slot
+from game.present import when
 from game.saves import AUTOSAVE, SaveError
+from game.session import NewGame, Session, SessionError, Settings
 from game.story.text import clean
-from game.tui.session import NewGame, Session, Settings, when
 from game.tui.text import hanging, reflow
 from game.tui.widgets import chart_lines, chart_scale
 
@@ -38,12 +39,13 @@ def test_settings_from_the_play_command(tmp_path: Path) -> None:
 def test_autosave_slots_and_where_saves_go(tmp_path: Path) -> None:
     s = session(tmp_path, autosave="lesson")
     s.start(NewGame("Ali Khan", 1, True, classroom=True))
-    assert s.autosave_slots() == [AUTOSAVE, "lesson", classroom_slot("Ali Khan")]
+    assert s.autosave_slots() == [AUTOSAVE, "lesson", s.game_slot()]
+    assert s.game_slot(date(2026, 3, 1)) == "Ali-Khan-2026-03-01"
     assert s.saves_dir == tmp_path / "saves"
     per = session(tmp_path, per_player=True)
     with pytest.raises(SaveError, match="enter your name"):
         _ = per.saves_dir
-    with pytest.raises(SaveError, match="a name is needed"):
+    with pytest.raises(SessionError, match="a name is needed"):
         per.start(NewGame("  ", None, True, False))
     per.start(NewGame("Ali Khan", None, True, False))
     assert per.saves_dir == tmp_path / "saves" / "Ali-Khan"
@@ -76,7 +78,7 @@ def test_autosave_failure_is_a_message(tmp_path: Path) -> None:
 
 
 def test_load_restores_the_mode_and_keeps_the_game_on_failure(tmp_path: Path) -> None:
-    s = session(tmp_path)
+    s = session(tmp_path, min_rationale=5)
     s.start(NewGame("Bo", 1, False, True))
     s.choose("commit", "A reason")
     s.save("mine")
@@ -141,12 +143,14 @@ def test_decisions_and_series(tmp_path: Path) -> None:
     for choice in ("commit", "address", "deploy"):
         s.choose(choice)
     first = s.decisions()[0]
-    assert (first.turn, first.scene, first.choice) == (
+    assert (first.turn, first.scene, first.choice, first.choice_text) == (
         1,
         "The cable from Washington",
+        "commit",
         "Tell Washington Pakistan is ready in principle.",
     )
-    assert first.changes == (("US relations", 8), ("Domestic stability", -6))
+    assert first.changes is not None
+    assert [(c.label, c.delta, c.after) for c in first.changes] == [("US relations", 8, 58), ("Domestic stability", -6, 49)]
     assert first.note == "Committing early buys goodwill and spends leverage."
     series = dict((m.id, v) for m, v in s.series())
     assert series["us"] == [50, 58, 58, 64] and series["domestic"] == [55, 49, 53, 45]

@@ -93,6 +93,7 @@ h3 { font-size: 1.05rem; margin: 1.2rem 0 .3rem; }
 .note { background: #fff7e0; border-left: 4px solid #d9a400; padding: .5rem .8rem; margin: 1rem 0; }
 .decision { border: 1px solid var(--rule); border-radius: 6px; padding: .6rem .9rem; margin: .8rem 0; }
 .decision h3 { margin-top: 0; }
+.decision .event { margin: .4rem 0 .4rem 1rem; }
 .decision .turn { color: var(--muted); font-weight: normal; }
 .key { font-size: .8rem; background: var(--accent); color: #fff; border-radius: 3px; padding: 0 .35rem; margin-left: .4rem; }
 .rationale { background: var(--soft); border-left: 4px solid var(--accent); margin: .5rem 0 0; padding: .4rem .8rem; white-space: pre-wrap; }
