@@ -24,7 +24,7 @@ def parse_settings(story: Story, texts: Iterable[str]) -> dict[str, Value]:
         name, sep, raw = text.partition("=")
         name, raw = name.strip(), raw.strip()
         if not sep or not name or not raw:
-            raise EngineError(f'--set needs METER=NUMBER or FLAG=true|false, not "{text}"')
+            raise EngineError(f'expected METER=NUMBER or FLAG=true|false, not "{text}"')
         if name in out:
             raise EngineError(f'"{name}" is set twice')
         out[name] = _value(story, name, raw)
@@ -46,16 +46,21 @@ def _value(story: Story, name: str, raw: str) -> Value:
     raise EngineError(f'"{name}" is not a meter or flag of this story{hint}')
 
 
+def check_node(story: Story, node_id: str) -> None:
+    """A game can start at ``node_id``, or EngineError says why not."""
+    if node_id not in story.nodes:
+        if node_id in story.endings:
+            raise EngineError(f'"{node_id}" is an ending; a game can start only at a node')
+        raise EngineError(f'"{node_id}" is not a node of this story{did_you_mean(node_id, story.nodes)}')
+
+
 def start_at(story: Story, node_id: str, values: Mapping[str, Value] | None = None, seed: int = 0, player: str = "") -> GameState:
     """A new game that stands at ``node_id`` with the given meter and flag values.
 
     Meters and flags not given keep their start values. The node counts as
     visited once; nothing else has happened (no decision, no event).
     """
-    if node_id not in story.nodes:
-        if node_id in story.endings:
-            raise EngineError(f'"{node_id}" is an ending; a game can start only at a node')
-        raise EngineError(f'"{node_id}" is not a node of this story{did_you_mean(node_id, story.nodes)}')
+    check_node(story, node_id)
     state = new_game(story, seed, player)
     meters, flags = list(state.meters), list(state.flags)
     for name, value in (values or {}).items():

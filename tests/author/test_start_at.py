@@ -12,7 +12,7 @@ from game.engine import EngineError, choose, options
 from game.engine.scene import parse_settings, start_at
 from game.story import Story, load_story
 
-from .conftest import ROOT
+from .conftest import ROOT, run_installed
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_visits_count_the_scene_itself(tmp_path: Path) -> None:
         ("decision", ["us=140"], 'meter "us" is 0 to 100; 140 is outside that range'),
         ("decision", ["us=high"], 'meter "us" is a whole number from 0 to 100, not "high"'),
         ("decision", ["revisions_tabled=yes"], 'flag "revisions_tabled" is true or false, not "yes"'),
-        ("decision", ["us"], '--set needs METER=NUMBER or FLAG=true|false, not "us"'),
+        ("decision", ["us"], 'expected METER=NUMBER or FLAG=true|false, not "us"'),
         ("decision", ["us=1", "us=2"], '"us" is set twice'),
     ],
 )
@@ -58,3 +58,42 @@ def test_every_mistake_is_one_clear_line(starter: Story, node: str, settings: li
         start_at(starter, node, parse_settings(starter, settings))
     assert str(info.value) == message
     assert "\n" not in str(info.value)
+
+
+# ------------------------------------------------------------------ tightrope play --start --set
+STARTER = ROOT / "tests" / "stories" / "starter"
+
+
+def test_plain_play_starts_at_the_scene_with_the_meter_given(tmp_path: Path) -> None:
+    proc = run_installed(
+        "play", "--plain", "--story", str(STARTER), "--start", "decision", "--set", "us=40", "--seed", "1", cwd=tmp_path, stdin=""
+    )
+    assert proc.returncode == 0, proc.stderr
+    scene = proc.stdout.split("== The decision ==")[1]
+    assert "The eight-nation group meets in Cairo." in scene
+    assert "Meters: US relations 40 · Gulf ties 50 · Domestic stability 55" in scene
+    assert "1. Send a medical and engineering contingent. (unavailable:" in scene  # us 40: locked
+
+
+def test_play_refuses_a_start_or_value_the_story_cannot_take(tmp_path: Path) -> None:
+    for args, message in (
+        (["--start", "decison"], 'tightrope: --start: "decison" is not a node of this story (did you mean "decision"?)'),
+        (["--set", "us=140"], 'tightrope: --set: meter "us" is 0 to 100; 140 is outside that range'),
+    ):
+        proc = run_installed("play", "--plain", "--story", str(STARTER), *args, cwd=tmp_path, stdin="")
+        assert proc.returncode == 2 and proc.stderr.strip() == message, proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+def test_the_app_starts_its_new_games_there_too(tmp_path: Path) -> None:
+    # the app's new-game dialog starts games through the same session
+    from game.session import NewGame, Session, Settings
+
+    settings = Settings(STARTER, tmp_path / "saves", start="decision", values=("revisions_tabled=true", "gulf=60"))
+    session = Session.open(settings)
+    try:
+        state = session.start(NewGame("Amina", 4, True, False))
+        assert (state.node, state.flags, state.meters[1]) == ("decision", (True,), 60)
+        assert {o.choice.id for o in session.options() if o.enabled} == {"deploy", "stay_out", "push_hard"}
+    finally:
+        session.close()
