@@ -440,8 +440,7 @@ class Session:
         try:
             new = load_story(self.settings.story_path)
         except StoryError as exc:
-            errors = [p for p in exc.problems if p.severity == "error"] or exc.problems
-            lines = tuple(str(p) for p in errors) or (str(exc),)
+            lines = tuple(exc.lines())  # what tightrope check prints: root causes, follow-on errors folded
             n = len(lines)
             return ReloadResult("problems", f"The story has {n} error{'s' if n != 1 else ''}; the old story is kept.", lines)
         except Exception as exc:  # noqa: BLE001 - a folder that vanished, a permission problem

@@ -315,3 +315,18 @@ def test_upper_case_extensions_and_subfolders_are_read(starter: Path) -> None:
     result = check_story(starter)
     assert result.exit_code == 0, [str(p) for p in result.problems]
     assert result.stats["endings"] == 3
+
+
+def test_the_apps_reload_shows_the_folded_lines(starter: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from game.session import NewGame, Session, Settings
+
+    session = Session.open(Settings(starter, tmp_path / "saves"))
+    try:
+        session.start(NewGame("", 1, True, False))
+        edit(starter / "story.yaml", "    start: 50\n  - id: gulf", "    start: fifty\n  - id: gulf")
+        result = session.reload()
+        assert result.kind == "problems"
+        assert list(result.problems) == check_lines(starter, capsys)
+        assert result.message == "The story has 1 error; the old story is kept."
+    finally:
+        session.close()
