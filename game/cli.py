@@ -81,6 +81,14 @@ def _register_play(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         action="store_true",
         help="keep each player's saves in their own sub-folder (used by tightrope serve)",
     )
+    p.add_argument("--start", default=None, metavar="NODE", help="start a new game at this scene (for trying a scene)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=None,
+        metavar="NAME=VALUE",
+        help="a meter (us=40) or flag (consulted=true) value at the start; repeat for several",
+    )
     p.set_defaults(handler=cmd_play)
 
 

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from .engine import EngineError, GameState, Option, RemapError, choose, jump, new_game, options, remap, undo
 from .engine.core import states_from_start
+from .engine.scene import check_node, parse_settings, start_at
 from .errors import UsageError
 from .paths import default_saves, story_dir
 from .present import Decision, decisions, describe, node_title
@@ -78,6 +79,8 @@ class Settings:
     min_rationale: int = DEFAULT_MIN_RATIONALE
     show_effects: bool = True
     per_player: bool = False
+    start: str | None = None  # a new game starts at this node (--start) ...
+    values: tuple[str, ...] = ()  # ... with these meter and flag values (--set NAME=VALUE)
 
     def __post_init__(self) -> None:
         if not 0 <= self.min_rationale <= MAX_MIN_RATIONALE:
@@ -110,6 +113,8 @@ class Settings:
             min_rationale=minimum if isinstance(minimum, int) else DEFAULT_MIN_RATIONALE,
             show_effects=options.get("hide_effects") is not True,
             per_player=options.get("per_player_saves") is True,
+            start=text("start"),
+            values=tuple(v for v in options.get("set") or () if isinstance(v, str)),
         )
 
 
@@ -177,7 +182,9 @@ class Session:
     def open(cls, settings: Settings, *, keep_autosave: bool = True) -> Session:
         """Load the story (raises UsageError) and start a session without a game."""
         story = open_story(settings.story_path)
-        return cls(story, settings, None, settings.name, settings.show_effects, settings.classroom, keep_autosave)
+        session = cls(story, settings, None, settings.name, settings.show_effects, settings.classroom, keep_autosave)
+        session._first_state(0, "")  # a --start or --set the story cannot take is a UsageError now, not mid-game
+        return session
 
     # ------------------------------------------------------------ start
     def start(self, game: NewGame) -> GameState:
@@ -189,8 +196,23 @@ class Session:
         self.show_effects = game.show_effects
         self.classroom = game.classroom
         seed = game.seed if game.seed is not None else secrets.randbelow(2**31)
-        self.state = new_game(self.story, seed, player)
+        self.state = self._first_state(seed, player)
         return self.state
+
+    def _first_state(self, seed: int, player: str) -> GameState:
+        """A new game: at the story's start, or where --start and --set put it."""
+        s = self.settings
+        if s.start is None and not s.values:
+            return new_game(self.story, seed, player)
+        node = s.start or self.story.start
+        try:
+            check_node(self.story, node)
+        except EngineError as exc:
+            raise UsageError(f"--start: {exc}") from None
+        try:
+            return start_at(self.story, node, parse_settings(self.story, s.values), seed, player)
+        except EngineError as exc:
+            raise UsageError(f"--set: {exc}") from None
 
     def begin(self) -> GameState:
         """Start as the command line asked: the save of ``--load``, else a new game; problems are UsageErrors."""
@@ -418,8 +440,7 @@ class Session:
         try:
             new = load_story(self.settings.story_path)
         except StoryError as exc:
-            errors = [p for p in exc.problems if p.severity == "error"] or exc.problems
-            lines = tuple(str(p) for p in errors) or (str(exc),)
+            lines = tuple(exc.lines())  # what tightrope check prints: root causes, follow-on errors folded
             n = len(lines)
             return ReloadResult("problems", f"The story has {n} error{'s' if n != 1 else ''}; the old story is kept.", lines)
         except Exception as exc:  # noqa: BLE001 - a folder that vanished, a permission problem

@@ -31,7 +31,7 @@ from pygls.workspace import TextDocument
 
 from game import __version__
 from game.story import Problem, spec
-from game.story.loader import RESERVED
+from game.story.spec import RESERVED
 
 from .complete import Completer
 from .describe import Writer, describe_condition, describe_field, describe_id
