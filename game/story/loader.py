@@ -23,10 +23,10 @@ from pathlib import Path
 from . import spec
 from .build import Builder, build_story, ids_defined_in
 from .codes import problem
-from .diagnostics import Pos, Problem, StoryError, suggestion_budget
+from .diagnostics import Pos, Problem, StoryError, restore_suggestions, suggestion_budget, suggestions_left
 from .lint import static_warnings
 from .model import Story
-from .yamlsafe import YamlProblem, compose, decode, read_bytes
+from .yamlsafe import Tree, Unchecked, YamlProblem, as_tree, compose, compose_tree, decode, read_bytes
 
 MAX_FILES = 1000
 MAX_ENTRIES = 20_000  # files and folders looked at under a story folder
@@ -239,7 +239,7 @@ def _read_files(root: Path, files: list[tuple[Path, str]], ctx: spec.Ctx, out: _
                 break
             _hash_file(digest, root, path, data)
             out.data[display] = data
-            tree = compose(decode(data, display), display)
+            rec = _read_file(data, display, ctx)
         except YamlProblem as exc:
             if exc.problem.code == "Y100":
                 out.fatal = True
@@ -249,12 +249,6 @@ def _read_files(root: Path, files: list[tuple[Path, str]], ctx: spec.Ctx, out: _
             ctx.problems.append(problem("Y100", Pos(display), reason=exc.strerror))
             out.fatal = True
             continue
-        if tree is None:
-            ctx.problems.append(problem("Y016", Pos(display)))
-            continue
-        if "yaml-language-server: $schema=" not in data[:400].decode("utf-8", "replace"):
-            ctx.problems.append(problem("W006", Pos(display, 1, 1)))
-        rec = spec.FILE.validate(tree, ctx)
         if isinstance(rec, spec.Rec):
             out.recs.append(rec)
     for display, failure in failed.items():
@@ -265,6 +259,36 @@ def _read_files(root: Path, files: list[tuple[Path, str]], ctx: spec.Ctx, out: _
         for rid in ids_defined_in(text):
             ctx.broken.setdefault(rid, index)
     out.digest = digest.hexdigest()
+
+
+def _read_file(data: bytes, display: str, ctx: spec.Ctx) -> object:
+    """Compose and validate one file: its record (or INVALID, or None for an empty file).
+
+    A tree libyaml composed may hold what only the bounded composer judges
+    (the validator raises Unchecked): then what was found in the file is
+    dropped, and compose() reads it again and raises the problem, or gives
+    the tree to validate.
+    """
+    text = decode(data, display)
+    tree, ctx.checked = compose_tree(text, display)
+    if tree is None:
+        ctx.problems.append(problem("Y016", Pos(display)))
+        return None
+    since, left = len(ctx.problems), suggestions_left()
+    try:
+        return _validate(tree, data, display, ctx)
+    except Unchecked:
+        ctx.rollback(since)
+        restore_suggestions(left)
+    ctx.checked = True
+    return _validate(as_tree(compose(text, display)), data, display, ctx)
+
+
+def _validate(tree: Tree | None, data: bytes, display: str, ctx: spec.Ctx) -> object:
+    assert tree is not None  # a document that is not empty
+    if "yaml-language-server: $schema=" not in data[:400].decode("utf-8", "replace"):
+        ctx.problems.append(problem("W006", Pos(display, 1, 1)))
+    return spec.FILE.validate(tree, ctx)
 
 
 def _across_files(exc: YamlProblem, data: dict[str, bytes]) -> Problem:
