@@ -17,6 +17,7 @@ import gc
 import hashlib
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from .codes import problem
 from .diagnostics import Pos, Problem, StoryError, restore_suggestions, suggestion_budget, suggestions_left
 from .lint import static_warnings
 from .model import Story
-from .yamlsafe import Tree, Unchecked, YamlProblem, as_tree, compose, compose_tree, decode, read_bytes
+from .yamlsafe import MAX_FILE_BYTES, Tree, Unchecked, YamlProblem, as_tree, compose, compose_tree, decode, read_bytes
 
 MAX_FILES = 1000
 MAX_ENTRIES = 20_000  # files and folders looked at under a story folder
@@ -172,7 +173,14 @@ def _display(root: Path, path: Path) -> str:
         return str(path)
 
 
-def check_story(root: str | Path) -> CheckResult:
+def check_story(root: str | Path, overrides: Mapping[str, bytes] | Mapping[Path, bytes] | None = None) -> CheckResult:
+    """Check the story in folder ``root``: every problem, and the story if it has no error.
+
+    ``overrides`` gives files' bytes in place of what is on disk (an editor's
+    unsaved buffers), by path (absolute, or relative to ``root``); a story file
+    given there that is not on disk is read as if it were. Problems name the
+    files as they are named without overrides.
+    """
     # a load makes millions of small objects and no reference cycles: the
     # cyclic collector running mid-load only costs time (half of it for a
     # story of 10,000 nodes), so it waits until the load is done
@@ -180,24 +188,33 @@ def check_story(root: str | Path) -> CheckResult:
     gc.disable()
     try:
         with suggestion_budget():  # "did you mean" stays linear in the story's size
-            return _check_story(Path(root))
+            return _check_story(Path(root), overrides or {})
     finally:
         if enabled:
             gc.enable()
 
 
-def _check_story(root: Path) -> CheckResult:
+def _check_story(root: Path, overrides: Mapping[str, bytes] | Mapping[Path, bytes]) -> CheckResult:
     if not root.exists():
         return CheckResult(None, [problem("F001", Pos(str(root)))], fatal=True)
     if not root.is_dir():
         return CheckResult(None, [problem("F001.file", Pos(str(root)))], fatal=True)
     ctx = spec.Ctx()
     files = story_files(root, ctx.problems)
+    given = _given(root, overrides)
+    if given:
+        listed = {path for path, _ in files}
+        added = [(path, _display(root, path)) for path in given if path not in listed]
+        if added:
+            files = sorted(files + added)
+            if len(files) > MAX_FILES and not any(p.code == "Y015" for p in ctx.problems):
+                ctx.problems.append(problem("Y015.files", Pos(_display(root, root)), limit=MAX_FILES))
+            files = files[: MAX_FILES + 1]
     if not files and not ctx.problems:
         return CheckResult(None, [problem("F002", Pos(str(root)))], fatal=True)
     read = _Read()
     b = Builder(root, ctx, read.data)
-    _read_files(root, files, ctx, read)
+    _read_files(root, files, ctx, read, given)
     if read.fatal:
         return CheckResult(None, _folded(ctx), fatal=True)
     b.unread = read.unread
@@ -222,7 +239,27 @@ class _Read:
     fatal: bool = False
 
 
-def _read_files(root: Path, files: list[tuple[Path, str]], ctx: spec.Ctx, out: _Read) -> None:
+def _given(root: Path, overrides: Mapping[str, bytes] | Mapping[Path, bytes]) -> dict[Path, bytes]:
+    """The overrides that are story files under root, by the path the folder's walk gives them."""
+    out: dict[Path, bytes] = {}
+    for name, data in overrides.items():
+        rel = Path(name)
+        if rel.is_absolute():
+            try:
+                rel = Path(os.path.abspath(rel)).relative_to(os.path.abspath(root))
+            except ValueError:
+                continue  # not in this story
+        parts = rel.parts
+        if not parts or ".." in parts or any(part.startswith(".") for part in parts) or len(parts) > MAX_DEPTH + 1:
+            continue
+        if rel.name.lower().endswith(EXTENSIONS):
+            out[root / rel] = bytes(data)
+    return out
+
+
+def _read_files(
+    root: Path, files: list[tuple[Path, str]], ctx: spec.Ctx, out: _Read, given: Mapping[Path, bytes] | None = None
+) -> None:
     """Read, compose and validate every file, one at a time (a file's tree is
     dropped once its records are made). A file that cannot be parsed is one
     problem, and the ids it seems to define are noted, so references to them
@@ -232,7 +269,11 @@ def _read_files(root: Path, files: list[tuple[Path, str]], ctx: spec.Ctx, out: _
     failed: dict[str, YamlProblem] = {}
     for path, display in files:
         try:
-            data = read_bytes(path, display)
+            data = given.get(path) if given else None
+            if data is None:
+                data = read_bytes(path, display)
+            elif len(data) > MAX_FILE_BYTES:
+                raise YamlProblem(problem("Y007", Pos(display), size=len(data), limit=MAX_FILE_BYTES))
             total += len(data)
             if total > MAX_TOTAL_BYTES:
                 ctx.problems.append(problem("Y007.story", Pos(display), limit=MAX_TOTAL_BYTES))

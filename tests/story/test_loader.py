@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from game.cli import main
 from game.story import check_story, load_story
 from game.story.diagnostics import StoryError
+from game.story.yamlsafe import MAX_FILE_BYTES
 
 BROKEN = Path(__file__).resolve().parent.parent / "stories" / "broken"
 CASES = sorted(p.name for p in BROKEN.iterdir() if p.is_dir())
@@ -184,3 +186,40 @@ def test_arbitrary_text_files_give_problems_not_crashes(tmp_path: Path, text: st
     (folder / "story.yaml").write_bytes(text.encode("utf-8", "replace"))
     result = check_story(folder)
     assert result.exit_code in (1, 2) or result.story is not None
+
+
+def _lines(result: object) -> list[str]:
+    return [str(p) for p in result.problems]  # type: ignore[attr-defined]
+
+
+def test_overrides_are_read_in_place_of_files_and_nothing_is_written(starter_copy: Path, tmp_path: Path) -> None:
+    nodes = starter_copy / "nodes.yaml"
+    typed = nodes.read_text(encoding="utf-8").replace("Crowds gather", "Crowds {gather", 1)
+    new = "flags:\n  - id: extra\n    description: an unsaved file\n"
+    before = {p: p.read_bytes() for p in starter_copy.iterdir()}
+    # by absolute path, and by path relative to the folder
+    got = check_story(starter_copy, overrides={nodes: typed.encode(), "acts/new.yaml": new.encode()})
+    assert {p: p.read_bytes() for p in starter_copy.iterdir()} == before and not (starter_copy / "acts").exists()
+    saved = tmp_path / "saved"
+    shutil.copytree(starter_copy, saved)
+    (saved / "nodes.yaml").write_text(typed, encoding="utf-8")
+    (saved / "acts").mkdir()
+    (saved / "acts" / "new.yaml").write_text(new, encoding="utf-8")
+    expected = check_story(saved)
+    assert [(p.code, Path(p.pos.file).name) for p in got.problems] == [("T001", "nodes.yaml"), ("W006", "new.yaml")]
+    assert _lines(got) == [line.replace(str(saved), str(starter_copy)) for line in _lines(expected)]
+    assert got.exit_code == expected.exit_code == 1
+    # without overrides, the files on disk
+    assert check_story(starter_copy).exit_code == 0
+
+
+def test_overrides_keep_the_bounds_and_ignore_what_is_not_a_story_file(starter_copy: Path, tmp_path: Path) -> None:
+    big = check_story(starter_copy, overrides={"big.yaml": b"#" * (MAX_FILE_BYTES + 1)})
+    assert [(p.code, p.pos.file) for p in big.errors] == [("Y007", str(starter_copy / "big.yaml"))]
+    ignored = {
+        tmp_path / "outside.yaml": b"nodes: [",
+        starter_copy / ".hidden.yaml": b"nodes: [",
+        starter_copy / "notes.txt": b"nodes: [",
+        "../escape.yaml": b"nodes: [",
+    }
+    assert check_story(starter_copy, overrides=ignored).problems == []
