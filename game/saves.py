@@ -99,6 +99,21 @@ def slug(text: str, limit: int = 40) -> str:
     return out or "player"
 
 
+def player_folder(root: Path, player: str) -> Path:
+    """A player's own folder under ``root`` (per-player saves): named after them, found whatever the case typed."""
+    name = slug(player)
+    exact = root / name
+    if exact.is_dir():
+        return exact
+    try:
+        for found in root.iterdir():
+            if found.name.casefold() == name.casefold() and found.is_dir():
+                return found
+    except OSError:
+        pass
+    return exact
+
+
 def slot_path(folder: Path, name: str) -> Path:
     check_name(name)
     path = (folder / f"{name}.json").resolve()

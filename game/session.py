@@ -56,6 +56,7 @@ from .saves import (
     Undone,
     delete_save,
     list_saves,
+    player_folder,
     read_envelope,
     resolve_save,
     slot_path,
@@ -479,7 +480,7 @@ class Session:
             return root
         if not self.player.strip():
             raise SaveError("enter your name first: each player's saves are kept apart")
-        return root / slug(self.player)
+        return player_folder(root, self.player)
 
     @property
     def writes_game_slot(self) -> bool:
