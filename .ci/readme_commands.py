@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -81,6 +83,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the process group proc leads (as Ctrl+C would reach it), SIGKILL after 15 s; then nothing is left."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever of the group is still there
+        except ProcessLookupError:
+            pass
+        proc.wait()
+
+
 def main() -> int:
     cmds = commands()
     if "--list" in sys.argv:
@@ -109,8 +126,13 @@ def main() -> int:
                 tmux_screen(cmd, scratch, env, "New game", timeout=60)
             elif k == "serve":
                 port = free_port()
-                local = re.sub(r"--host \S+", "--host 127.0.0.1", cmd) + f" --port {port}"
-                proc = subprocess.Popen(local, shell=True, cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                local = shlex.split(re.sub(r"--host \S+", "--host 127.0.0.1", cmd)) + ["--port", str(port)]
+                log = Path(tmp) / "serve.log"
+                # no shell, and a process group of its own: stopping it stops the server and its warm process
+                with log.open("wb") as out:
+                    proc = subprocess.Popen(
+                        local, cwd=scratch, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                    )
                 try:
                     for _ in range(60):
                         time.sleep(0.5)
@@ -121,10 +143,10 @@ def main() -> int:
                         except OSError:
                             continue
                     else:
+                        print(log.read_text(errors="replace")[-3000:])
                         raise SystemExit(f"readme: `{cmd}` did not answer on 127.0.0.1:{port}")
                 finally:
-                    proc.terminate()
-                    proc.wait(timeout=10)
+                    stop_group(proc)
             else:
                 done = subprocess.run(
                     cmd, shell=True, cwd=scratch, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600

@@ -23,6 +23,7 @@ from . import __version__
 from .author import cli as author_cli
 from .classroom import cli as classroom_cli
 from .errors import UsageError
+from .lsp import cli as lsp_cli
 from .paths import story_dir
 from .session import DEFAULT_MIN_RATIONALE, MAX_MIN_RATIONALE, Settings
 
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("schema", help="print the JSON Schema (draft-07) of story files").set_defaults(handler=cmd_schema)
     author_cli.register(sub)
     classroom_cli.register(sub)
+    lsp_cli.register(sub)
     return parser
 
 
@@ -85,6 +87,14 @@ def _register_play(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "--per-player-saves",
         action="store_true",
         help="keep each player's saves in their own sub-folder (used by tightrope serve)",
+    )
+    p.add_argument("--start", default=None, metavar="NODE", help="start a new game at this scene (for trying a scene)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=None,
+        metavar="NAME=VALUE",
+        help="a meter (us=40) or flag (consulted=true) value at the start; repeat for several",
     )
     p.set_defaults(handler=cmd_play)
 

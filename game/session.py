@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 
 from .engine import EngineError, GameState, Option, RemapError, choose, jump, new_game, options, remap, undo
 from .engine.core import states_from_start
+from .engine.scene import check_node, parse_settings, start_at
 from .errors import UsageError
 from .paths import default_saves, story_dir
 from .present import Decision, decisions, describe, node_title
@@ -96,6 +97,8 @@ class Settings:
     min_rationale: int = DEFAULT_MIN_RATIONALE
     show_effects: bool = True
     per_player: bool = False
+    start: str | None = None  # a new game starts at this node (--start) ...
+    values: tuple[str, ...] = ()  # ... with these meter and flag values (--set NAME=VALUE)
     no_undo: bool = False
     scenario: str | None = None
 
@@ -135,6 +138,8 @@ class Settings:
             min_rationale=minimum if isinstance(minimum, int) else DEFAULT_MIN_RATIONALE,
             show_effects=options.get("hide_effects") is not True,
             per_player=options.get("per_player_saves") is True,
+            start=text("start"),
+            values=tuple(v for v in options.get("set") or () if isinstance(v, str)),
             no_undo=options.get("no_undo") is True,
             scenario=text("scenario"),
         )
@@ -267,7 +272,9 @@ class Session:
     def open(cls, settings: Settings, *, keep_autosave: bool = True) -> Session:
         """Load the story (raises UsageError) and start a session without a game."""
         story = open_story(settings.story_path, settings.scenario)
-        return cls(story, settings, None, settings.name, settings.show_effects, settings.classroom, keep_autosave)
+        session = cls(story, settings, None, settings.name, settings.show_effects, settings.classroom, keep_autosave)
+        session._first_state(0, "")  # a --start or --set the story cannot take is a UsageError now, not mid-game
+        return session
 
     @property
     def full_story(self) -> Story:
@@ -324,6 +331,8 @@ class Session:
             story = self.full_story.scenario_named(wanted)
         except ValueError as exc:
             raise SessionError(str(exc)) from None
+        seed = game.seed if game.seed is not None else secrets.randbelow(2**31)
+        state = self._first_state(seed, player, story)
         self.flush()
         before = self._snapshot()
         self._let_go()
@@ -335,8 +344,7 @@ class Session:
         self.least = self.settings.min_rationale
         self.game_id = secrets.token_hex(8)
         self.undone = []
-        seed = game.seed if game.seed is not None else secrets.randbelow(2**31)
-        self.state = new_game(self.story, seed, player)
+        self.state = state
         try:
             self._take_slots()
         except SaveError as exc:
@@ -344,6 +352,22 @@ class Session:
             self._restore(before)
             raise SessionError(str(exc)) from None
         return self.state
+
+    def _first_state(self, seed: int, player: str, story: Story | None = None) -> GameState:
+        """A new game: at the story's start, or where --start and --set put it."""
+        s = self.settings
+        story = story or self.story
+        if s.start is None and not s.values:
+            return new_game(story, seed, player)
+        node = s.start or story.start
+        try:
+            check_node(story, node)
+        except EngineError as exc:
+            raise UsageError(f"--start: {exc}") from None
+        try:
+            return start_at(story, node, parse_settings(story, s.values), seed, player)
+        except EngineError as exc:
+            raise UsageError(f"--set: {exc}") from None
 
     def _snapshot(self) -> tuple[object, ...]:
         return (
@@ -799,8 +823,7 @@ class Session:
                     return ReloadResult("error", f'The story no longer has the scenario "{scenario.id}"; the old story is kept.')
                 new = new.with_scenario(scenario.id)
         except StoryError as exc:
-            errors = [p for p in exc.problems if p.severity == "error"] or exc.problems
-            lines = tuple(str(p) for p in errors) or (str(exc),)
+            lines = tuple(exc.lines())  # what tightrope check prints: root causes, follow-on errors folded
             n = len(lines)
             return ReloadResult("problems", f"The story has {n} error{'s' if n != 1 else ''}; the old story is kept.", lines)
         except Exception as exc:  # noqa: BLE001 - a folder that vanished, a permission problem

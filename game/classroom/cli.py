@@ -207,10 +207,17 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="save folder; each player gets a sub-folder (default: $TIGHTROPE_SAVES, saves/ in a checkout, or your data folder)",
     )
+    p.add_argument(
+        "--no-warm",
+        action="store_true",
+        help="start every session as a fresh Python process (slower) instead of forking it from a warm one; always so on Windows",
+    )
     _story_option(p, "story folder to play")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
-    return serve(args.host, args.port, default_saves(args.saves), args.story, args.public_url, args.max_sessions)
+    return serve(
+        args.host, args.port, default_saves(args.saves), args.story, args.public_url, args.max_sessions, warm=not args.no_warm
+    )
