@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..paths import default_saves
+from ..session import DEFAULT_MIN_RATIONALE, MAX_MIN_RATIONALE
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -213,11 +214,67 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
         help="start every session as a fresh Python process (slower) instead of forking it from a warm one; always so on Windows",
     )
     _story_option(p, "story folder to play")
+    every = p.add_argument_group("the teacher's settings, for every game (shown as fixed in New game)")
+    every.add_argument("--classroom", action="store_true", help="classroom mode: a written rationale at each key decision")
+    every.add_argument(
+        "--seed", type=int, default=None, help="one seed for the whole class (the same events for the same choices)"
+    )
+    every.add_argument(
+        "--min-rationale",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"shortest rationale accepted in classroom mode (characters, default {DEFAULT_MIN_RATIONALE})",
+    )
+    every.add_argument("--no-undo", action="store_true", help="turn undo off (when it is on, every undo is kept in the save)")
+    every.add_argument(
+        "--scenario", default=None, metavar="NAME", help="a scenario of the story (lesson, ...) instead of the full story"
+    )
+    every.add_argument("--hide-effects", action="store_true", help="choices do not show which meters they move")
+
+
+def class_settings(args: argparse.Namespace) -> tuple[list[str], str]:
+    """The play arguments every served game gets from serve's own, and the same in words (UsageError for bad values)."""
+    extra: list[str] = []
+    words: list[str] = []
+    if args.classroom:
+        least = DEFAULT_MIN_RATIONALE if args.min_rationale is None else args.min_rationale
+        extra.append("--classroom")
+        words.append(f"classroom mode (rationales of at least {least} characters)")
+    if args.min_rationale is not None:
+        if not 0 <= args.min_rationale <= MAX_MIN_RATIONALE:
+            raise UsageError(f"--min-rationale must be from 0 to {MAX_MIN_RATIONALE} characters, not {args.min_rationale}")
+        extra += ["--min-rationale", str(args.min_rationale)]
+    if args.seed is not None:
+        if not 0 <= args.seed < 2**63:
+            raise UsageError(f"--seed must be a whole number from 0, not {args.seed}")
+        extra += ["--seed", str(args.seed)]
+        words.append(f"seed {args.seed}")
+    if args.scenario is not None:
+        extra += ["--scenario", args.scenario]
+        words.append(f"the scenario {args.scenario}")
+    if args.no_undo:
+        extra.append("--no-undo")
+        words.append("undo off")
+    if args.hide_effects:
+        extra.append("--hide-effects")
+        words.append("effects hidden")
+    return extra, ", ".join(words)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
+    extra, words = class_settings(args)
     return serve(
-        args.host, args.port, default_saves(args.saves), args.story, args.public_url, args.max_sessions, warm=not args.no_warm
+        args.host,
+        args.port,
+        default_saves(args.saves),
+        args.story,
+        args.public_url,
+        args.max_sessions,
+        warm=not args.no_warm,
+        extra_play_args=extra,
+        scenario=args.scenario,
+        settings=words,
     )
