@@ -232,15 +232,7 @@ class Extra:
 
 
 def undone_dict(u: Undone) -> dict[str, object]:
-    return {
-        "turn": u.turn,
-        "node": u.node,
-        "choice": u.choice,
-        "outcome": u.outcome,
-        "rationale": u.rationale,
-        "ending": u.ending,
-        "at": u.at,
-    }
+    return {name: getattr(u, name) for name in u.__slots__}
 
 
 def to_dict(

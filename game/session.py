@@ -369,31 +369,15 @@ class Session:
         except EngineError as exc:
             raise UsageError(f"--set: {exc}") from None
 
+    # what a new game replaces, put back when it cannot take its slots
+    _GAME = ("story", "state", "player", "show_effects", "classroom", "no_undo", "least", "game_id", "undone")
+
     def _snapshot(self) -> tuple[object, ...]:
-        return (
-            self.story,
-            self.state,
-            self.player,
-            self.show_effects,
-            self.classroom,
-            self.no_undo,
-            self.least,
-            self.game_id,
-            self.undone,
-        )
+        return tuple(getattr(self, name) for name in self._GAME)
 
     def _restore(self, snap: tuple[object, ...]) -> None:
-        (
-            self.story,
-            self.state,
-            self.player,
-            self.show_effects,
-            self.classroom,
-            self.no_undo,
-            self.least,
-            self.game_id,
-            self.undone,
-        ) = snap  # type: ignore[assignment]
+        for name, value in zip(self._GAME, snap):
+            setattr(self, name, value)
 
     def begin(self) -> GameState:
         """Start as the command line asked: the save of ``--load``, else a new game; problems are UsageErrors."""
