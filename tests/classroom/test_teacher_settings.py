@@ -73,3 +73,26 @@ def test_at_home_the_boxes_are_there(saves: Path) -> None:
         assert "Set for this class" not in screen_text(app)
 
     drive(app, script)
+
+
+def test_a_tab_under_a_name_already_playing_is_told_its_game_is_kept_apart(saves: Path) -> None:
+    from datetime import date
+
+    from game.saves import SlotLock
+
+    today = date.today().isoformat()
+    other_tab = SlotLock.acquire(saves / "Amina-Q" / f"Amina-Q-{today}.json", "Amina Q")  # her game open elsewhere
+    app = make_app(saves=saves, per_player=True, classroom=True, seed=7, min_rationale=5)
+
+    async def script(pilot: Pilot[int]) -> None:
+        await press(pilot, "n")
+        await type_into(pilot, "#name", "Amina Q")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, GameScreen)
+        told = [n.message for n in app._notifications]
+        assert any("Amina Q's game (open since" in m and f'kept apart in the save "Amina-Q-{today}-2"' in m for m in told), told
+
+    try:
+        drive(app, script)
+    finally:
+        other_tab.release()
