@@ -417,6 +417,8 @@ def write_save(
                 raise SaveError(f'the save "{path.stem}" holds a finished game, which is never replaced', "protected")
             if same or not old.game:
                 created = old.created
+            if same and old.slot == GAME_SLOT:
+                extra = Extra(extra.game, GAME_SLOT, extra.undone)  # a game's own save stays its own
     atomic_write(path, dumps(story, state, created, settings, extra))
     return path
 

@@ -714,7 +714,7 @@ class Session:
         self.no_undo = self.settings.no_undo or (kept is not None and kept.no_undo)
         least = kept.min_rationale if kept is not None else None
         self.least = self.settings.min_rationale if self.settings.fixed or least is None else min(least, MAX_MIN_RATIONALE)
-        self.game_id = envelope.game if held is not None else secrets.token_hex(8)
+        self.game_id = envelope.game if in_place is not None else secrets.token_hex(8)
         self.undone = list(envelope.undone)
         if held is not None:
             self._slot, self._slot_finished = path.stem, state.ending is not None

@@ -82,3 +82,18 @@ def test_a_players_folder_is_found_whatever_the_case_typed(tmp_path: Path) -> No
     assert again.saves_dir == tmp_path / "Ayesha-K"
     latest = again.latest()
     assert latest is not None and latest.player == "Ayesha K"
+
+
+def test_a_game_saved_into_its_own_slot_by_name_stays_that_games_own(tmp_path: Path) -> None:
+    played = session(tmp_path, classroom=True, name="Amina", min_rationale=0)
+    played.begin()
+    played.choose("commit")
+    played.autosave()
+    played.close()
+    slot = played.game_slot()
+    plain = Session.open(Settings(story_path=STARTER, saves_root=tmp_path, load=slot), keep_autosave=False)
+    plain.begin()  # plain mode, not in classroom mode: loaded, not held
+    plain.choose("address")
+    plain.save(slot)  # s NAME, with the game's own name
+    data = read_envelope(tmp_path / f"{slot}.json")
+    assert (data.slot, data.game, len(data.history)) == ("game", read_envelope(tmp_path / f"{slot}.json.bak").game, 2)
