@@ -88,7 +88,13 @@ def cmd_transcript(args: argparse.Namespace) -> int:
         save = resolve_save(default_saves(None), paths[0])
         if not save.is_file():
             raise UsageError(f"{paths[0]}: no such save (give a save file or a slot name)")
-        read_envelope(save)  # a broken save is reported before the story is loaded
+        try:
+            read_envelope(save)  # a broken save is reported before the story is loaded
+        except SaveError as exc:
+            from .report import teacher_reason
+
+            detail = str(exc).removeprefix(f"{save}:").strip()
+            raise UsageError(f"{save}: {teacher_reason(save, exc)} (details: {detail})") from None
         story = open_story(Path(args.story) if args.story else None)
         if args.output == "-":
             sys.stdout.write(render_transcript(save, args.format, story))
