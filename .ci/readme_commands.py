@@ -9,7 +9,8 @@ pointing at a scratch folder:
 * the quick-start test line is what CI itself runs next, so it is skipped
   here (as are the lint and type lines CI has just run);
 * commands that start the terminal app run in tmux and must draw it;
-* `tightrope serve` must answer HTTP on localhost;
+* `tightrope serve` must answer HTTP on localhost, and its teacher view
+  (the address it prints) must answer with its key and refuse without it;
 * everything else must exit 0.
 
 Usage: python3 .ci/readme_commands.py [--list]
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -98,6 +100,24 @@ def stop_group(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+def status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def check_teacher_view(cmd: str, banner: str) -> None:
+    """The teacher address serve printed answers 200 with its key and 403 without it."""
+    found = re.search(r"(http://\S+/teacher)\?key=(\S+)", banner)
+    if found is None:
+        raise SystemExit(f"readme: `{cmd}` printed no teacher address:\n{banner[-2000:]}")
+    page, key = found.group(1), found.group(2)
+    if status(f"{page}?key={key}") != 200 or status(page) != 403:
+        raise SystemExit(f"readme: `{cmd}`: the teacher view did not answer 200 with its key and 403 without")
+
+
 def main() -> int:
     cmds = commands()
     if "--list" in sys.argv:
@@ -145,6 +165,7 @@ def main() -> int:
                     else:
                         print(log.read_text(errors="replace")[-3000:])
                         raise SystemExit(f"readme: `{cmd}` did not answer on 127.0.0.1:{port}")
+                    check_teacher_view(cmd, log.read_text(errors="replace"))
                 finally:
                     stop_group(proc)
             else:

@@ -76,6 +76,13 @@ def _register_play(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         f"at most {MAX_MIN_RATIONALE})",
     )
     p.add_argument("--hide-effects", action="store_true", help="do not show the direction of each choice's effects")
+    p.add_argument("--no-undo", action="store_true", help="turn undo off (every undo is kept in the save when it is on)")
+    p.add_argument(
+        "--scenario",
+        default=None,
+        metavar="NAME",
+        help="play one of the story's scenarios (lesson, ...) instead of the full story",
+    )
     p.add_argument(
         "--per-player-saves",
         action="store_true",

@@ -154,7 +154,14 @@ class Plain:
         self.say(f"Saved to {path.name}.")
         return True
 
+    def notice(self) -> None:
+        """What the session has to tell the player (a game kept apart in a new slot, say)."""
+        text = self.session.take_notice()
+        if text:
+            self.say(clean_line(text))
+
     def run(self) -> int:
+        self.notice()
         if self.state.turn == 0:
             self.say(self.bold(clean_line(self.story.meta.title)))
             self.say()
@@ -203,11 +210,13 @@ class Plain:
             elif cmd == "m":
                 self.meters_long()
             elif cmd == "u":
-                if self.session.undo():
+                problem = self.session.undo_problem()
+                if problem is None and self.session.undo():
                     self.say("Undone.")
+                    self.notice()
                     shown = True
                 else:
-                    self.say("Nothing to undo.")
+                    self.say(problem or "Nothing to undo.")
             elif cmd == "s":
                 parts = line.split(maxsplit=1)
                 if len(parts) < 2:
@@ -237,5 +246,8 @@ class Plain:
 def run_plain(settings: Settings) -> int:
     """``tightrope play --plain``: start as the command line asked and play until the end or end of input."""
     session = Session.open(settings, keep_autosave=False)
-    session.begin()
-    return Plain(session, sys.stdout, sys.stdin).run()
+    try:
+        session.begin()
+        return Plain(session, sys.stdout, sys.stdin).run()
+    finally:
+        session.close()  # lets the game's slots go

@@ -31,7 +31,13 @@ What this adds to textual-serve's Server:
 * no game outlives its tab: every session is started without a shell, in a
   process group of its own; when its websocket closes the game is asked to
   quit, then its group gets SIGTERM and then SIGKILL, and only then is the
-  session no longer counted against ``--max-sessions``.
+  session no longer counted against ``--max-sessions``;
+* the teacher's settings for every game (``--classroom``, ``--seed``,
+  ``--min-rationale``, ``--no-undo``, ``--scenario``, ``--hide-effects``)
+  are play arguments every session runs with (``extra_play_args``); the
+  game's New game dialog shows them as fixed (game/session.py, ``Fixed``);
+* the teacher's view (teacher.py) at ``/teacher?key=KEY``, with a random
+  key printed at start: without the key, 403.
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp_jinja2
 import jinja2
@@ -62,7 +68,11 @@ from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 from textual_serve.server import Server, to_int
 
+from .teacher import class_status, new_key, nonce, record_page, same_key, status_json, teacher_page
 from .warm import ENDED, LENGTH, STARTED, STATUS, encode_request
+
+if TYPE_CHECKING:
+    from ..story import Story
 
 TITLE = "Tightrope"
 WILDCARD_HOSTS = {"0.0.0.0", "::", ""}
@@ -431,6 +441,24 @@ class WarmProcess:
             os.rmdir(self.folder)
 
 
+FORBIDDEN = "The teacher's view needs the key that tightrope serve printed when it started."
+# the key is in the address: it must not leak to another site, or stay in a cache
+PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
+RECORD_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+class Teacher:
+    """What the teacher's view reads: the save folder and the story, behind a key."""
+
+    def __init__(self, saves: Path, story: Story, key: str) -> None:
+        self.saves = saves.resolve()
+        self.story = story
+        self.key = key
+
+    def url(self, base: str) -> str:
+        return f"{base.rstrip('/')}/teacher?key={self.key}"
+
+
 class ClassroomServer(Server):
     """textual-serve's Server with a cap on live games, games that end with their tab, and an offline page.
 
@@ -454,6 +482,7 @@ class ClassroomServer(Server):
         self.live: set[GameService] = set()  # sessions whose game has not ended yet
         self.sockets: dict[GameService, web.WebSocketResponse] = {}
         self.banner: list[str] = []
+        self.teacher: Teacher | None = None
 
     @property
     def sessions(self) -> int:
@@ -463,7 +492,36 @@ class ClassroomServer(Server):
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
         aiohttp_jinja2.setup(app, loader=jinja2.DictLoader({"app_index.html": page_template()}))
+        app.router.add_get("/teacher", self.handle_teacher)
+        app.router.add_get("/teacher/data", self.handle_teacher_data)
+        app.router.add_get("/teacher/record", self.handle_teacher_record)
         return app
+
+    def _teacher(self, request: web.Request) -> Teacher:
+        """The teacher's view, or 403 without the right key."""
+        if self.teacher is None or not same_key(request.query.get("key"), self.teacher.key):
+            raise web.HTTPForbidden(text=FORBIDDEN, headers=PRIVATE)
+        return self.teacher
+
+    async def handle_teacher(self, request: web.Request) -> web.Response:
+        teacher = self._teacher(request)
+        rows = await asyncio.to_thread(class_status, teacher.saves, teacher.story)
+        once = nonce()
+        text = teacher_page(rows, teacher.story, teacher.saves, teacher.key, once)
+        csp = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'nonce-{once}'; connect-src 'self'"
+        return web.Response(text=text, content_type="text/html", headers={**PRIVATE, "Content-Security-Policy": csp})
+
+    async def handle_teacher_data(self, request: web.Request) -> web.Response:
+        teacher = self._teacher(request)
+        rows = await asyncio.to_thread(class_status, teacher.saves, teacher.story)
+        return web.json_response(status_json(rows), headers=PRIVATE)
+
+    async def handle_teacher_record(self, request: web.Request) -> web.Response:
+        teacher = self._teacher(request)
+        text = await asyncio.to_thread(record_page, teacher.saves, request.query.get("save", ""), teacher.story)
+        if text is None:
+            raise web.HTTPNotFound(text="No such save in this class's folder.", headers=PRIVATE)
+        return web.Response(text=text, content_type="text/html", headers={**PRIVATE, "Content-Security-Policy": RECORD_CSP})
 
     def warm_for_session(self) -> WarmProcess | None:
         """The warm process, while it runs (said once when it has ended: sessions then start plain)."""
@@ -534,7 +592,7 @@ class ClassroomServer(Server):
             # the teacher's terminal closing ends the server as Ctrl+C does: every game first
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.request_exit)
         for line in self.banner:
-            self.console.print(line, highlight=False, markup=False)
+            self.console.print(line, highlight=False, markup=False, soft_wrap=True)  # an address is never cut in two
 
     async def on_shutdown(self, app: web.Application) -> None:
         """Close every tab's connection, so that every game ends before the server does."""
@@ -572,11 +630,15 @@ def serve(
     max_sessions: int,
     warm: bool = True,
     extra_play_args: Sequence[str] = (),
+    scenario: str | None = None,
+    settings: str = "",
 ) -> int:
     """Run the server until Ctrl+C; return the exit code.
 
     Every session runs ``play_arguments(saves, story, extra_play_args)``;
     with ``warm`` (and on POSIX) sessions fork from a warm process.
+    ``scenario`` (one of the play arguments) is checked here, once;
+    ``settings`` says in words what every game is given, for the banner.
     """
     from ..errors import UsageError
     from ..records.transcript import TranscriptError, open_story
@@ -590,6 +652,10 @@ def serve(
         loaded = open_story(story_dir)  # fail here, once, rather than in every browser tab
     except TranscriptError as exc:
         raise UsageError(str(exc)) from None
+    try:
+        loaded.scenario_named(scenario)
+    except ValueError as exc:
+        raise UsageError(f"--scenario: {exc}") from None
     try:
         saves.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -608,7 +674,13 @@ def serve(
         if problem is not None:
             why_plain = f"the warm process did not start: {problem}"
     server = ClassroomServer(game_command(play_args), host, port, url, max_sessions, warm_process)
+    server.teacher = Teacher(saves, loaded, new_key())
     server.banner = banner(loaded.meta.title, host, url, guessed, saves, max_sessions, why_plain)
+    server.banner[2:2] = [
+        "Teacher view (keep this address to yourself; without its key the page is refused):",
+        f"  {server.teacher.url(url)}",
+        f"Every game: {settings}." if settings else "Every game: the player's own settings (no --classroom).",
+    ]
     try:
         server.serve()
     except OSError as exc:

@@ -389,6 +389,12 @@ _ALL = [
         "({target_date}, {target_pos})",
     ),
     _c("W008", _W, "A character whom no advisor names.", 'character "{id}" never speaks: no advisor names them with who:'),
+    _c(
+        "W009",
+        _W,
+        "More than five voices in one scene (a character, or an unnamed advisor's role, counts once however many variants it has).",
+        'scene "{id}" has {count} voices ({voices}): at most {limit} keep a scene readable',
+    ),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _ALL}

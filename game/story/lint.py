@@ -1,4 +1,4 @@
-"""Static warnings over a compiled story (W001-W005, W007, W008).
+"""Static warnings over a compiled story (W001-W005, W007-W009).
 
 They run only on a story without errors. Each follows the story's static
 graph of gotos; whether a node can really be reached once conditions and
@@ -27,6 +27,7 @@ def static_warnings(story: Story) -> list[Problem]:
     out += _scenario_warnings(story, graph, event_targets)
     out += _time_warnings(story)
     out += _silent_characters(story)
+    out += _crowded_scenes(story)
     out += _uncited(story)
     return out
 
@@ -200,6 +201,22 @@ def _silent_characters(story: Story) -> Iterator[Problem]:
     for cid, character in story.characters.items():
         if cid not in spoken:
             yield problem("W008", character.pos, id=cid)
+
+
+MAX_VOICES = 5  # the writing guide's limit: more than five people in one room is a chorus, not a cast
+
+
+def _crowded_scenes(story: Story) -> Iterator[Problem]:
+    """W009: a scene whose advisors speak in more than MAX_VOICES voices.
+
+    A voice is a character (``who:``) or, for an unnamed advisor, its role;
+    conditional variants of one voice's line count once.
+    """
+    for nid, node in story.nodes.items():
+        voices = list(dict.fromkeys(a.who or a.role for a in node.advisors))
+        if len(voices) > MAX_VOICES:
+            names = ", ".join(clean_line(v) for v in voices)
+            yield problem("W009", node.advisors[0].pos, id=nid, count=len(voices), voices=names, limit=MAX_VOICES)
 
 
 def _uncited(story: Story) -> Iterator[Problem]:

@@ -135,9 +135,8 @@ class TightropeApp(App[int]):
             if yes:
                 self.action_title()
 
-        saved = (
-            "It is saved in the autosave slot; Continue picks it up." if self.session.state and self.session.state.turn else ""
-        )
+        s = self.session
+        saved = f'It is saved as "{s.game_slot()}"; Continue picks it up.' if s.state and s.state.turn else ""
         self.push_screen(ConfirmDialog("Leave this game for the title screen?", "Leave", "Stay", detail=saved), answered)
 
     def action_quit_confirm(self) -> None:
@@ -180,13 +179,24 @@ class TightropeApp(App[int]):
                 self.notify(str(exc), severity="error", markup=False)
                 return
             self.show_game()
+            self._tell(s.take_notice())
 
         self.push_screen(
             NewGameDialog(
-                s.player or s.settings.name, s.settings.seed, s.show_effects, s.classroom, name_required=s.settings.per_player
+                s.player or s.settings.name,
+                s.settings.seed,
+                s.show_effects,
+                s.classroom,
+                name_required=s.settings.per_player,
+                fixed=s.fixed(),
             ),
             start,
         )
+
+    def _tell(self, notice: str) -> None:
+        """What the session has to tell the player (a game kept apart in a new slot, say)."""
+        if notice:
+            self.notify(notice, markup=False, timeout=8)
 
     def decide(self, choice_id: str, choice_text: str) -> None:
         """Take a choice; in classroom mode ask for the rationale first at a key decision."""
@@ -249,12 +259,14 @@ class TightropeApp(App[int]):
     def action_undo(self) -> None:
         s = self.session
         screen = self.game_screen()
-        if not s.undo():
+        problem = s.undo_problem()
+        if problem is not None or not s.undo():
             if screen is not None:
-                screen.say("Nothing to undo.")
+                screen.say(problem or "Nothing to undo.")
             else:
-                self.notify("Nothing to undo.", timeout=2)
+                self.notify(problem or "Nothing to undo.", markup=False, timeout=3)
             return
+        self._tell(s.take_notice())
         assert s.state is not None
         if screen is not None:
             screen.post_message(GameChanged())
@@ -264,12 +276,12 @@ class TightropeApp(App[int]):
         self.autosave()
 
     # ------------------------------------------------------------ saves
-    def with_player(self, then: Callable[[], None]) -> None:
-        """Run ``then()`` once the player's name is known (per-player saves ask for it)."""
+    def with_player(self, then: Callable[[], None], to_continue: bool = False) -> None:
+        """Run ``then()`` once the player's name is known (per-player saves, and Continue among several players, ask)."""
         from .dialogs import NameDialog
 
         s = self.session
-        if not s.settings.per_player or s.player:
+        if not (s.continue_needs_name() if to_continue else s.settings.per_player and not s.player):
             then()
             return
 
@@ -278,7 +290,10 @@ class TightropeApp(App[int]):
                 s.player = name
                 then()
 
-        self.push_screen(NameDialog("Whose saves? Each player's saves are kept apart."), named)
+        prompt = (
+            "Whose game? Continue offers only your own." if to_continue else "Whose saves? Each player's saves are kept apart."
+        )
+        self.push_screen(NameDialog(prompt), named)
 
     def action_save(self) -> None:
         if self.session.state is None:
@@ -318,11 +333,11 @@ class TightropeApp(App[int]):
                 self.notify(str(exc), severity="error", markup=False)
                 return
             if info is None:
-                self.notify("No saved game of this story yet: start one with n.", timeout=3)
+                self.notify("No saved game of yours in this story yet: start one with n.", timeout=3)
                 return
             self.load_save(info.path)
 
-        self.with_player(latest)
+        self.with_player(latest, to_continue=True)
 
     def load_save(self, name: str | Path) -> None:
         try:
@@ -391,7 +406,7 @@ class TightropeApp(App[int]):
         if s.state is not None:
             yield SystemCommand("Save", "Save the game to a named slot", self.action_save)
         yield SystemCommand("Load", "Load a saved game", self.action_load)
-        if s.state is not None and s.state.prev is not None:
+        if s.can_undo():
             yield SystemCommand("Undo", "Undo the last decision", self.action_undo)
         yield SystemCommand("Glossary", "Look up a term", self.action_glossary)
         yield SystemCommand("Help", "How to play and every key", self.action_help)

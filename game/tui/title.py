@@ -138,8 +138,8 @@ class TitleScreen(MainScreen):
             who = f"{clean_line(latest.player)} · " if latest.player else ""
             detail.set(f"Continue: {who}{s.slot_scene(latest)} · {when(latest.updated)}")
             button.disabled = False
-        elif s.settings.per_player and not s.player:
-            detail.set("")
+        elif s.continue_needs_name():
+            detail.set("Continue: your name first")
             button.disabled = False
         else:
             detail.set("No saved game yet.")

@@ -22,6 +22,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from types import ModuleType
 
@@ -333,7 +334,8 @@ def test_sessions_reach_the_title_and_end_with_their_connection(start: str, tmp_
                     await ws.send_str(json.dumps(["stdin", "\r"]))
                     await read_until(ws, "The cable from Washington")
                     await ws.send_str(json.dumps(["stdin", "1"]))
-                    assert await asyncio.to_thread(wait_until, (saves / "Ali-Khan" / "autosave.json").is_file, 20)
+                    slot = saves / "Ali-Khan" / f"Ali-Khan-{date.today().isoformat()}.json"
+                    assert await asyncio.to_thread(wait_until, slot.is_file, 20)
 
         asyncio.run(play_one_decision())  # the play arguments reached the game: per-player saves in the server's folder
     assert [p.name for p in saves.iterdir()] == ["Ali-Khan"]

@@ -67,6 +67,18 @@ def test_a_character_who_never_speaks_is_a_warning(cast: Path) -> None:
     assert ("W008", "warning", 16) in codes(cast)
 
 
+def test_six_voices_in_one_scene_is_a_warning_and_variants_of_one_voice_count_once(cast: Path) -> None:
+    variants = "      - who: sana\n        if: us >= 0\n        says: Again, in writing.\n"
+    edit(cast, "      - role: Ministry of Finance\n", variants + "      - role: Ministry of Finance\n")
+    assert check_story(cast).exit_code == 0
+    assert not [c for c in codes(cast) if c[0] == "W009"]  # sana twice is still one voice: three in all
+    crowd = "".join(f"      - role: Ministry {n}\n        says: A word.\n" for n in ("A", "B", "C"))
+    edit(cast, "      - role: Ministry of Finance\n", crowd + "      - role: Ministry of Finance\n")
+    (warning,) = [p for p in check_story(cast).problems if p.code == "W009"]
+    assert warning.severity == "warning" and warning.pos.line == 50
+    assert 'scene "briefing" has 6 voices' in warning.message and "Ministry of Finance" in warning.message
+
+
 # ------------------------------------------------------------------ scenarios
 def test_a_scenario_ends_where_it_says_with_its_own_endings() -> None:
     full = load_story(CAST)
