@@ -206,8 +206,9 @@ def _check_story(root: Path, overrides: Mapping[str, bytes] | Mapping[Path, byte
         listed = {path for path, _ in files}
         added = [(path, _display(root, path)) for path in given if path not in listed]
         if added:
+            reported = len(files) > MAX_FILES  # the walk stopped there and said so
             files = sorted(files + added)
-            if len(files) > MAX_FILES and not any(p.code == "Y015" for p in ctx.problems):
+            if len(files) > MAX_FILES and not reported:
                 ctx.problems.append(problem("Y015.files", Pos(_display(root, root)), limit=MAX_FILES))
             files = files[: MAX_FILES + 1]
     if not files and not ctx.problems:
