@@ -20,6 +20,7 @@ from .codes import problem
 from .diagnostics import Pos, Problem, did_you_mean
 from .yamlsafe import (
     MAX_SCALAR_CHARS,
+    MAY_RESOLVE,
     Tree,
     Unchecked,
     check_unread,
@@ -293,9 +294,12 @@ class Str(T):
         return self.what
 
     def validate(self, node: Tree, ctx: Ctx) -> object:
-        if node.__class__ is not ScalarNode or not _is_text(node):
+        # _is_text() inline: this runs for every text of a story
+        value = node.value
+        if node.__class__ is not ScalarNode or not (
+            node.style or (value and value[0] not in MAY_RESOLVE) or scalar_value(node).__class__ is str
+        ):
             return ctx.error("S001", node, expected=self.what, found=_describe(node), note=_yaml11_note(node))
-        value: str = node.value
         if len(value) > self.max_len:
             return ctx.error("S006.long", node, what=self.what, length=len(value), limit=self.max_len)
         if self.min_len and len(value.strip()) < self.min_len:
@@ -623,10 +627,15 @@ class Obj(T):
         values: dict[str, object] = {}
         where: dict[str, Mark | ScalarNode] = {}
         read = self._read
-        items = mapping(node)
+        pairs = node.value
+        if not ctx.checked:
+            for knode, _ in pairs:
+                if knode.__class__ is not ScalarNode:
+                    raise Unchecked  # a key that is a list or a mapping
         ok = True
         meant: dict[str, int] = {}  # a missing field -> the unknown field that was probably meant (its problem)
-        for key, (knode, vnode) in items.items():
+        for knode, vnode in pairs:
+            key = knode.value
             how = read.get(key)
             if how is None:
                 ok = self._unknown(key, knode, vnode, ctx, meant) and ok
@@ -637,10 +646,11 @@ class Obj(T):
                 ok = False
                 continue
             values[key] = value
-            where[key] = cast(ScalarNode, vnode) if keep else vnode.start_mark
-        keys = items.keys()
-        if not self._required <= keys or (self._groups and not self._groups_met(keys)):
-            ok = self._missing(node, items, ctx, meant) and ok
+            where[key] = vnode if keep else vnode.start_mark
+        # every pair made a value: its keys are the values' (none repeats)
+        keys: Mapping[str, object] = values if len(values) == len(pairs) else mapping(node)
+        if not self._required <= keys.keys() or (self._groups and not self._groups_met(keys.keys())):
+            ok = self._missing(node, keys, ctx, meant) and ok
         if not ok:
             return INVALID
         return Rec(self.name, values, node.start_mark, where)

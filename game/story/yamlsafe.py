@@ -150,6 +150,7 @@ _MAY_RESOLVE = frozenset(k for k in _RESOLVER.yaml_implicit_resolvers if k)
 # a plain scalar that starts with a letter is text unless it is one of YAML
 # 1.1's bool and null words (yes, No, OFF, null, ...): those are looked up in
 # a table instead of asking the resolver (node ids such as n1234 would fill its cache)
+MAY_RESOLVE = _MAY_RESOLVE  # first characters of plain text YAML 1.1 may read as something else
 _LETTER_STARTS = frozenset(c for c in _MAY_RESOLVE if c.isalpha())
 
 
