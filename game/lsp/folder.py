@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from game.story import Problem, check_story
-from game.story.loader import EXTENSIONS, MAX_ENTRIES, story_files
+from game.story.loader import EXTENSIONS, MAX_ENTRIES, FileCache, story_files
 from game.story.yamlsafe import MAX_FILE_BYTES
 
 from .index import FileIndex, FolderIndex, index_file
@@ -139,9 +139,15 @@ def quiet_worker() -> None:
     threading.Thread(target=watch, name="tightrope-watch-server", daemon=True).start()
 
 
+# what reading each file found, by story folder, in the process that checks
+# (the worker): a file unchanged since the last check is not read again
+_CACHES: dict[str, FileCache] = {}
+
+
 def run_check(job: CheckJob) -> tuple[list[Problem], str | None]:
     """The story layer's check of the folder with the buffers in place of their files (run in a worker process)."""
-    result = check_story(Path(job.root), overrides=job.buffers)
+    cache = _CACHES.setdefault(job.root, FileCache())
+    result = check_story(Path(job.root), overrides=job.buffers, cache=cache)
     return result.problems, result.story.hash if result.story is not None else None
 
 

@@ -159,6 +159,7 @@ class Ctx:
         self.lines = lines or (lambda file: ())
         self.field = ""  # the field being read, for messages ("a choice's text")
         self.story_lost: int | None = None  # the problem that made a story: section unreadable
+        self.lost_log: list[tuple[str, int]] | None = None  # when a list: every (id, problem) lost() was told
         self.checked = True
 
     def error(self, key: str, node: Tree, /, **fields: object) -> object:
@@ -187,6 +188,8 @@ class Ctx:
             return
         for rid in _ids_in(node):
             self.broken.setdefault(rid, since)
+            if self.lost_log is not None:
+                self.lost_log.append((rid, since))
 
     def rollback(self, since: int) -> None:
         """Forget every problem from index ``since`` on (a file read again)."""
@@ -195,6 +198,8 @@ class Ctx:
         self.follow_on = {k: v for k, v in self.follow_on.items() if k < since}
         if self.story_lost is not None and self.story_lost >= since:
             self.story_lost = None
+        if self.lost_log is not None:
+            self.lost_log = [(rid, at) for rid, at in self.lost_log if at < since]
 
 
 def _ids_in(node: Tree) -> list[str]:

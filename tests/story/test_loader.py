@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from game.cli import main
 from game.story import check_story, load_story
 from game.story.diagnostics import StoryError
+from game.story.loader import FileCache
 from game.story.yamlsafe import MAX_FILE_BYTES
 
 BROKEN = Path(__file__).resolve().parent.parent / "stories" / "broken"
@@ -223,3 +224,48 @@ def test_overrides_keep_the_bounds_and_ignore_what_is_not_a_story_file(starter_c
         "../escape.yaml": b"nodes: [",
     }
     assert check_story(starter_copy, overrides=ignored).problems == []
+
+
+def test_a_file_cache_gives_the_same_answers_as_a_fresh_check(tmp_path: Path) -> None:
+    root = tmp_path / "story"
+    shutil.copytree(BROKEN.parent / "starter", root)
+    nodes = (root / "nodes.yaml").read_text(encoding="utf-8")
+    story = (root / "story.yaml").read_text(encoding="utf-8")
+    nodes_versions = [
+        nodes,
+        nodes.replace("  - id: the_street", "  - id: the_cable", 1),  # a duplicate id
+        nodes.replace("choices:", "choises:", 1),  # a misspelt field: a suggestion, never cached
+        nodes.replace("title: Friday", "title: [Friday]", 1),  # a node lost: gotos to it fold into its problem
+        nodes + "\n  - [",  # cannot be parsed
+    ]
+    extra_versions = [
+        None,
+        "flags:\n  - id: extra\n    description: x\n",
+        "story: {id: x}\n",  # a story section that cannot be read: what needs it folds into it
+        "nodes: [{id: 3}]\n",
+        "endings:\n  - id: late\n    title: [x]\n",
+    ]
+    story_versions = [story, "story: [broken]\n"]  # a story section that cannot be read: what needs it folds into it
+    # each file changes while the others stay, in every combination
+    plan = [(n, e, s) for n in range(len(nodes_versions)) for e in range(len(extra_versions)) for s in range(2)]
+    plan += sorted(plan, key=lambda p: (p[2], p[1], p[0])) + sorted(plan, key=lambda p: (p[1], p[2], p[0]))
+    cache = FileCache()
+    for n, e, s in plan:
+        (root / "nodes.yaml").write_text(nodes_versions[n], encoding="utf-8")
+        (root / "story.yaml").write_text(story_versions[s], encoding="utf-8")
+        extra = extra_versions[e]
+        if extra is None:
+            (root / "extra.yaml").unlink(missing_ok=True)
+        else:
+            (root / "extra.yaml").write_text(extra, encoding="utf-8")
+        fresh, cached = check_story(root), check_story(root, cache=cache)
+        assert _lines(cached) == _lines(fresh), (n, e, s)
+        assert cached.exit_code == fresh.exit_code
+        assert (cached.story is None) == (fresh.story is None)
+    # an unchanged file is not read again
+    (root / "nodes.yaml").write_text(nodes_versions[1], encoding="utf-8")
+    fresh = check_story(root, cache=cache)
+    assert fresh.exit_code == 1
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr("game.story.loader._read_file", lambda *a: pytest.fail("read again"))
+        assert _lines(check_story(root, cache=cache)) == _lines(fresh)
