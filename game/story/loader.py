@@ -210,7 +210,8 @@ def _check_story(root: Path, overrides: Mapping[str, bytes] | Mapping[Path, byte
     given = _given(root, overrides)
     if given:
         listed = {path for path, _ in files}
-        added = [(path, _display(root, path)) for path in given if path not in listed]
+        # a file the walk refused (a link out of the folder...) stays refused
+        added = [(path, _display(root, path)) for path in given if path not in listed and not os.path.lexists(path)]
         if added:
             reported = len(files) > MAX_FILES  # the walk stopped there and said so
             files = sorted(files + added)

@@ -224,6 +224,10 @@ def test_overrides_keep_the_bounds_and_ignore_what_is_not_a_story_file(starter_c
         "../escape.yaml": b"nodes: [",
     }
     assert check_story(starter_copy, overrides=ignored).problems == []
+    (tmp_path / "outside.yaml").write_text("glossary: []\n")
+    (starter_copy / "link.yaml").symlink_to(tmp_path / "outside.yaml")
+    linked = check_story(starter_copy, overrides={"link.yaml": b"nodes: ["})
+    assert [(p.code, p.pos.file) for p in linked.errors] == [("Y012", str(starter_copy / "link.yaml"))]
 
 
 def test_a_file_cache_gives_the_same_answers_as_a_fresh_check(tmp_path: Path) -> None:
