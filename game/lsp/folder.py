@@ -1,18 +1,14 @@
 """A story folder as the editor sees it: the files on disk, with the
 editor's unsaved buffers in their place.
 
-The story layer checks folders on disk (``check_story(root)``). To check
-what the author has typed but not saved, the folder is mirrored into a
-private temporary folder, with each open buffer written in place of its
-file, and the mirror is checked; problems are then mapped back to the real
-files. Only files that changed since the last check are written again. The
-codes, messages and "did you mean" are therefore exactly those of
-``tightrope check``.
+The story layer checks the folder itself, with the text of each open
+buffer in place of its file (``check_story(root, overrides=...)``); nothing
+is copied or written. The codes, messages and "did you mean" are therefore
+exactly those of ``tightrope check``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -23,8 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from game.story import Pos, Problem, check_story
-from game.story.loader import EXTENSIONS, MAX_ENTRIES, story_files
+from game.story import Problem, check_story
+from game.story.loader import EXTENSIONS, MAX_ENTRIES, FileCache, story_files
 from game.story.yamlsafe import MAX_FILE_BYTES
 
 from .index import FileIndex, FolderIndex, index_file
@@ -108,17 +104,17 @@ class CheckOutcome:
 
 @dataclass
 class CheckJob:
-    """What a check needs once the mirror is written: plain data, so that it
-    can be sent to a worker process."""
+    """What a check needs: plain data, so that it can be sent to a worker process."""
 
-    mirror: str
+    root: str
     walk_problems: list[Problem]
     files: list[Path]
+    buffers: dict[str, bytes]  # the open buffers' text, by file
 
 
 @dataclass
 class IndexJob:
-    """Files to index again: (the real file's name, the mirror copy to read)."""
+    """Files to index again: (the file's name, its text)."""
 
     files: list[tuple[str, str]]
 
@@ -143,39 +139,34 @@ def quiet_worker() -> None:
     threading.Thread(target=watch, name="tightrope-watch-server", daemon=True).start()
 
 
-def run_check(mirror: str) -> tuple[list[Problem], str | None]:
-    """The story layer's check of the mirror (run in a worker process)."""
-    result = check_story(Path(mirror))
+# what reading each file found, by story folder, in the process that checks
+# (the worker): a file unchanged since the last check is not read again
+_CACHES: dict[str, FileCache] = {}
+
+
+def run_check(job: CheckJob) -> tuple[list[Problem], str | None]:
+    """The story layer's check of the folder with the buffers in place of their files (run in a worker process)."""
+    cache = _CACHES.setdefault(job.root, FileCache())
+    result = check_story(Path(job.root), overrides=job.buffers, cache=cache)
     return result.problems, result.story.hash if result.story is not None else None
 
 
 def run_index(job: IndexJob) -> list[FileIndex]:
-    """Index the mirror copies of changed files (run in a worker process)."""
-    out = []
-    for real, copy in job.files:
-        try:
-            data = Path(copy).read_bytes()
-        except OSError:
-            continue
-        if len(data) <= MAX_FILE_BYTES:
-            out.append(index_file(real, data.decode("utf-8", "replace")))
-    return out
+    """Index the changed files (run in a worker process)."""
+    return [index_file(name, text) for name, text in job.files]
 
 
 class Folder:
-    """One story folder: its mirror, its last check and its index.
+    """One story folder: its last check and its index.
 
     A check is three steps, so that the middle one can run in another
-    process: :meth:`prepare` (write the buffers into the mirror), the story
-    layer's check of the mirror (:func:`run_check`), and :meth:`finish`
-    (map the problems back to the real files). :meth:`check` does all three.
+    process: :meth:`prepare` (list the files, gather the buffers), the story
+    layer's check (:func:`run_check`), and :meth:`finish` (the problems by
+    file). :meth:`check` does all three.
     """
 
-    def __init__(self, root: Path, scratch: Path) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
-        self.mirror = scratch / "story"
-        self.mirror.mkdir(parents=True, exist_ok=True)
-        self._written: dict[Path, tuple[object, ...]] = {}  # relative path -> what was written
         self._indexes: dict[Path, FileIndex] = {}
         self._disk: dict[Path, tuple[int, int, str]] = {}  # path -> (mtime, size, text)
         self._listed: list[Path] | None = None  # the story files the last check found
@@ -220,25 +211,20 @@ class Folder:
     def check(self, buffers: Mapping[Path, str]) -> CheckOutcome:
         """Check the folder with the buffers in place of their files (all in this process)."""
         job = self.prepare(buffers)
-        return self.finish(job, *run_check(job.mirror))
+        return self.finish(job, *run_check(job))
 
     def prepare(self, buffers: Mapping[Path, str]) -> CheckJob:
-        """List the folder's files and bring the mirror up to date."""
+        """List the folder's files and gather the text of its open buffers."""
         walk_problems: list[Problem] = []
         files = self.files(buffers, walk_problems)
-        keep: set[Path] = set()
-        for path in files:
-            rel = path.relative_to(self.root)
-            keep.add(rel)
-            self._sync(path, rel, buffers)
-        self._prune(keep)
-        return CheckJob(str(self.mirror), walk_problems, files)
+        given = {str(path): buffers[path].encode("utf-8", "surrogatepass") for path in files if path in buffers}
+        return CheckJob(str(self.root), walk_problems, files, given)
 
     def finish(self, job: CheckJob, problems: list[Problem], story_hash: str | None) -> CheckOutcome:
         """The check's problems, by real file."""
         outcome = CheckOutcome(files=job.files, story_hash=story_hash)
         seen: set[tuple[str, str, str, int, int]] = set()
-        for problem in [*job.walk_problems, *(self._unmirror(p) for p in problems)]:
+        for problem in [*job.walk_problems, *problems]:
             key = (problem.code, problem.message, problem.pos.file, problem.pos.line, problem.pos.column)
             if key in seen:
                 continue
@@ -253,13 +239,13 @@ class Folder:
 
     # -- the index
     def index_job(self, buffers: Mapping[Path, str]) -> IndexJob:
-        """The files whose text changed since they were last indexed (the mirror
-        holds their text as of the last :meth:`prepare`)."""
+        """The files whose text changed since they were last indexed, with their text."""
         stale = []
         for path in self.files(buffers, walk=False):
             cached = self._indexes.get(path)
-            if cached is None or cached.text != self.text(path, buffers):
-                stale.append((str(path), str(self.mirror / path.relative_to(self.root))))
+            text = self.text(path, buffers)
+            if text is not None and (cached is None or cached.text != text) and len(text) <= MAX_FILE_BYTES:
+                stale.append((str(path), text))
         return IndexJob(stale)
 
     def take_indexes(self, indexes: list[FileIndex]) -> None:
@@ -292,57 +278,6 @@ class Folder:
         if self._folder_index is None or self._folder_index[0] != key:
             self._folder_index = (key, FolderIndex(indexes))
         return self._folder_index[1]
-
-    def _sync(self, path: Path, rel: Path, buffers: Mapping[Path, str]) -> None:
-        target = self.mirror / rel
-        if path in buffers:
-            data = buffers[path].encode("utf-8", "surrogatepass")
-            sig: tuple[object, ...] = ("buffer", hashlib.sha1(data, usedforsecurity=False).digest())
-            if self._written.get(rel) != sig:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-                self._written[rel] = sig
-            return
-        try:
-            st = path.stat()
-        except OSError:
-            self._remove(rel)
-            return
-        sig = ("disk", st.st_mtime_ns, st.st_size, st.st_ino)
-        if self._written.get(rel) == sig:
-            return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if st.st_size > MAX_FILE_BYTES:
-            # the check refuses it by its size alone: a file of that size, with nothing in it
-            with open(target, "wb") as out:
-                out.truncate(st.st_size)
-        else:
-            try:
-                shutil.copyfile(path, target)
-            except OSError:
-                self._remove(rel)  # the check then does not see it; the walk reported why
-                return
-        self._written[rel] = sig
-
-    def _remove(self, rel: Path) -> None:
-        self._written.pop(rel, None)
-        try:
-            (self.mirror / rel).unlink()
-        except OSError:
-            pass
-
-    def _prune(self, keep: set[Path]) -> None:
-        for rel in [r for r in self._written if r not in keep]:
-            self._remove(rel)
-
-    def _unmirror(self, problem: Problem) -> Problem:
-        """The problem as it reads for the real folder."""
-        mirror, root = str(self.mirror), str(self.root)
-        file = problem.pos.file
-        if file == mirror or file.startswith(mirror + os.sep):
-            file = root + file[len(mirror) :]
-        message = problem.message.replace(mirror + os.sep, root + os.sep)
-        return Problem(problem.code, message, Pos(file, problem.pos.line, problem.pos.column), problem.severity)
 
 
 def _hidden(path: Path, root: Path) -> bool:

@@ -189,7 +189,7 @@ class StoryServer(LanguageServer):
         old = self.roots.get(uri)
         self.roots[uri] = root
         if root not in self.folders:
-            self.folders[root] = Folder(root, self.scratch.new())
+            self.folders[root] = Folder(root)
         if old is not None and old != root:
             self.forget_if_unused(old)
         return root
@@ -239,7 +239,7 @@ class StoryServer(LanguageServer):
             docs = self.workspace.text_documents
             versions = {uri: docs[uri].version for uri, r in self.roots.items() if r == root and uri in docs}
             job = folder.prepare(buffers)
-            problems, story_hash = await self.worker.run(run_check, job.mirror)
+            problems, story_hash = await self.worker.run(run_check, job)
             if root in self.folders:
                 self.publish(root, folder.finish(job, problems, story_hash), buffers, versions)
                 # then index, in the worker too, the files that changed: their ids are

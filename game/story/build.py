@@ -18,6 +18,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
 
+from yaml.nodes import ScalarNode
+
 from .codes import CODES, problem
 from .conditions import ConditionError, Expr, Getter, StateView, Symbol, Type, compile_expr, names
 from .diagnostics import Pos, Problem, did_you_mean
@@ -42,9 +44,9 @@ from .model import (
     Term,
     Threshold,
 )
-from .spec import Ctx, Located, Rec
+from .spec import Ctx, Entries, Located, Rec
 from .text import DEFAULT_PLAYER, Template, TemplateError, compile_template, word_count
-from .yamlsafe import position_in
+from .yamlsafe import mark_pos, position_in
 
 SECTIONS = ("characters", "scenarios", "meters", "flags", "nodes", "events", "endings", "glossary", "sources")
 # ids a condition can name share one namespace
@@ -145,15 +147,15 @@ class Builder:
             self.file_lines[file] = self.file_data.get(file, b"").decode("utf-8", "replace").splitlines()
         return self.file_lines[file]
 
-    def offset_pos(self, loc: Located, offset: int) -> Pos:
+    def offset_pos(self, node: ScalarNode, offset: int) -> Pos:
         """Position of character ``offset`` of a scalar's value."""
-        return position_in(loc.node, offset, self.lines(loc.node.file))
+        return position_in(node, offset, self.lines(node.start_mark.name))
 
     # -- conditions and text
     def expr(self, loc: Located | None, want: Type) -> Expr | None:
         if loc is None:
             return None
-        text = cast(str, loc.value)
+        text = loc.value
         key = (text, want)
         cached = self.compiled.get(key)
         if cached is not None:  # the same text compiles to the same closure: stories repeat "us >= 50"
@@ -165,7 +167,7 @@ class Builder:
             if root is not None:
                 self.ctx.fold(root)
             else:
-                self.ctx.problems.append(problem_at(exc.code, exc.message, self.offset_pos(loc, exc.column - 1)))
+                self.ctx.problems.append(problem_at(exc.code, exc.message, self.offset_pos(loc.node, exc.column - 1)))
             return None
         self.compiled[key] = expr
         return expr
@@ -180,7 +182,7 @@ class Builder:
             if root is not None:
                 self.ctx.fold(root)
             else:
-                pos = self.offset_pos(Located(text, node), exc.offset) if node is not None else rec.at(name)
+                pos = self.offset_pos(node, exc.offset) if node is not None else rec.at(name)
                 self.ctx.problems.append(problem_at(exc.code, exc.message, pos))
             template = Template(text, (text,))
         self.texts.append(template.all_text())
@@ -197,14 +199,14 @@ class Builder:
         """Flag changes: (flag index, value); an unknown flag is an R003."""
         return cast(Sets, self._changes(rec.table("set"), self.flag_index, "R003"))
 
-    def _changes(self, table: Mapping[str, Located], index: Mapping[str, int], key: str) -> tuple[tuple[int, object], ...]:
+    def _changes(self, table: Entries, index: Mapping[str, int], key: str) -> tuple[tuple[int, object], ...]:
         out: list[tuple[int, object]] = []
-        for name, loc in table.items():
+        for name, (value, mark) in table.items():
             i = index.get(name)
             if i is None:
-                self.refer(key, loc.pos, name, id=name, hint=did_you_mean(name, index))
+                self.refer(key, mark_pos(mark), name, id=name, hint=did_you_mean(name, index))
                 continue
-            out.append((i, loc.value))
+            out.append((i, value))
         return tuple(out)
 
     def targets(self) -> set[str]:

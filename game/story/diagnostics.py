@@ -121,6 +121,20 @@ def suggestion_budget(comparisons: int = SUGGESTION_BUDGET) -> Iterator[None]:
         _BUDGET.reset(token)
 
 
+def suggestions_left() -> int | None:
+    """The comparisons left in the load's budget (None outside a load)."""
+    budget = _BUDGET.get()
+    return None if budget is None else budget[0]
+
+
+def restore_suggestions(left: int | None) -> None:
+    """Give back what was spent since :func:`suggestions_left` said ``left``
+    (the loader reads a file again and forgets what it found the first time)."""
+    budget = _BUDGET.get()
+    if budget is not None and left is not None:
+        budget[0] = left
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """A ' (did you mean "x"?)' suffix when a close candidate exists, else ''."""
     budget = _BUDGET.get()

@@ -17,16 +17,17 @@ import gc
 import hashlib
 import os
 import re
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import spec
 from .build import Builder, build_story, ids_defined_in
 from .codes import problem
-from .diagnostics import Pos, Problem, StoryError, suggestion_budget
+from .diagnostics import Pos, Problem, StoryError, restore_suggestions, suggestion_budget, suggestions_left
 from .lint import static_warnings
 from .model import Story
-from .yamlsafe import YamlProblem, compose, decode, read_bytes
+from .yamlsafe import MAX_FILE_BYTES, Tree, Unchecked, YamlProblem, as_tree, compose, compose_tree, decode, read_bytes
 
 MAX_FILES = 1000
 MAX_ENTRIES = 20_000  # files and folders looked at under a story folder
@@ -172,7 +173,20 @@ def _display(root: Path, path: Path) -> str:
         return str(path)
 
 
-def check_story(root: str | Path) -> CheckResult:
+def check_story(
+    root: str | Path, overrides: Mapping[str, bytes] | Mapping[Path, bytes] | None = None, cache: FileCache | None = None
+) -> CheckResult:
+    """Check the story in folder ``root``: every problem, and the story if it has no error.
+
+    ``overrides`` gives files' bytes in place of what is on disk (an editor's
+    unsaved buffers), by path (absolute, or relative to ``root``); a story file
+    given there that is not on disk is read as if it were. Problems name the
+    files as they are named without overrides.
+
+    ``cache`` (a :class:`FileCache` kept from one check of the folder to the
+    next) spares composing and validating again a file whose bytes have not
+    changed: the answer is the same, sooner.
+    """
     # a load makes millions of small objects and no reference cycles: the
     # cyclic collector running mid-load only costs time (half of it for a
     # story of 10,000 nodes), so it waits until the load is done
@@ -180,24 +194,35 @@ def check_story(root: str | Path) -> CheckResult:
     gc.disable()
     try:
         with suggestion_budget():  # "did you mean" stays linear in the story's size
-            return _check_story(Path(root))
+            return _check_story(Path(root), overrides or {}, cache)
     finally:
         if enabled:
             gc.enable()
 
 
-def _check_story(root: Path) -> CheckResult:
+def _check_story(root: Path, overrides: Mapping[str, bytes] | Mapping[Path, bytes], cache: FileCache | None) -> CheckResult:
     if not root.exists():
         return CheckResult(None, [problem("F001", Pos(str(root)))], fatal=True)
     if not root.is_dir():
         return CheckResult(None, [problem("F001.file", Pos(str(root)))], fatal=True)
     ctx = spec.Ctx()
     files = story_files(root, ctx.problems)
+    given = _given(root, overrides)
+    if given:
+        listed = {path for path, _ in files}
+        # a file the walk refused (a link out of the folder...) stays refused
+        added = [(path, _display(root, path)) for path in given if path not in listed and not os.path.lexists(path)]
+        if added:
+            reported = len(files) > MAX_FILES  # the walk stopped there and said so
+            files = sorted(files + added)
+            if len(files) > MAX_FILES and not reported:
+                ctx.problems.append(problem("Y015.files", Pos(_display(root, root)), limit=MAX_FILES))
+            files = files[: MAX_FILES + 1]
     if not files and not ctx.problems:
         return CheckResult(None, [problem("F002", Pos(str(root)))], fatal=True)
     read = _Read()
     b = Builder(root, ctx, read.data)
-    _read_files(root, files, ctx, read)
+    _read_files(root, files, ctx, read, given, cache)
     if read.fatal:
         return CheckResult(None, _folded(ctx), fatal=True)
     b.unread = read.unread
@@ -222,7 +247,32 @@ class _Read:
     fatal: bool = False
 
 
-def _read_files(root: Path, files: list[tuple[Path, str]], ctx: spec.Ctx, out: _Read) -> None:
+def _given(root: Path, overrides: Mapping[str, bytes] | Mapping[Path, bytes]) -> dict[Path, bytes]:
+    """The overrides that are story files under root, by the path the folder's walk gives them."""
+    out: dict[Path, bytes] = {}
+    for name, data in overrides.items():
+        rel = Path(name)
+        if rel.is_absolute():
+            try:
+                rel = Path(os.path.abspath(rel)).relative_to(os.path.abspath(root))
+            except ValueError:
+                continue  # not in this story
+        parts = rel.parts
+        if not parts or ".." in parts or any(part.startswith(".") for part in parts) or len(parts) > MAX_DEPTH + 1:
+            continue
+        if rel.name.lower().endswith(EXTENSIONS):
+            out[root / rel] = bytes(data)
+    return out
+
+
+def _read_files(
+    root: Path,
+    files: list[tuple[Path, str]],
+    ctx: spec.Ctx,
+    out: _Read,
+    given: Mapping[Path, bytes] | None = None,
+    cache: FileCache | None = None,
+) -> None:
     """Read, compose and validate every file, one at a time (a file's tree is
     dropped once its records are made). A file that cannot be parsed is one
     problem, and the ids it seems to define are noted, so references to them
@@ -232,14 +282,18 @@ def _read_files(root: Path, files: list[tuple[Path, str]], ctx: spec.Ctx, out: _
     failed: dict[str, YamlProblem] = {}
     for path, display in files:
         try:
-            data = read_bytes(path, display)
+            data = given.get(path) if given else None
+            if data is None:
+                data = read_bytes(path, display)
+            elif len(data) > MAX_FILE_BYTES:
+                raise YamlProblem(problem("Y007", Pos(display), size=len(data), limit=MAX_FILE_BYTES))
             total += len(data)
             if total > MAX_TOTAL_BYTES:
                 ctx.problems.append(problem("Y007.story", Pos(display), limit=MAX_TOTAL_BYTES))
                 break
             _hash_file(digest, root, path, data)
             out.data[display] = data
-            tree = compose(decode(data, display), display)
+            rec = _read_file(data, display, ctx) if cache is None else cache.read(data, display, ctx)
         except YamlProblem as exc:
             if exc.problem.code == "Y100":
                 out.fatal = True
@@ -249,12 +303,6 @@ def _read_files(root: Path, files: list[tuple[Path, str]], ctx: spec.Ctx, out: _
             ctx.problems.append(problem("Y100", Pos(display), reason=exc.strerror))
             out.fatal = True
             continue
-        if tree is None:
-            ctx.problems.append(problem("Y016", Pos(display)))
-            continue
-        if "yaml-language-server: $schema=" not in data[:400].decode("utf-8", "replace"):
-            ctx.problems.append(problem("W006", Pos(display, 1, 1)))
-        rec = spec.FILE.validate(tree, ctx)
         if isinstance(rec, spec.Rec):
             out.recs.append(rec)
     for display, failure in failed.items():
@@ -265,6 +313,96 @@ def _read_files(root: Path, files: list[tuple[Path, str]], ctx: spec.Ctx, out: _
         for rid in ids_defined_in(text):
             ctx.broken.setdefault(rid, index)
     out.digest = digest.hexdigest()
+    if cache is not None:
+        cache.keep_only(out.data.keys() - failed.keys())
+
+
+def _read_file(data: bytes, display: str, ctx: spec.Ctx) -> object:
+    """Compose and validate one file: its record (or INVALID, or None for an empty file).
+
+    A tree libyaml composed may hold what only the bounded composer judges
+    (the validator raises Unchecked): then what was found in the file is
+    dropped, and compose() reads it again and raises the problem, or gives
+    the tree to validate.
+    """
+    text = decode(data, display)
+    tree, ctx.checked = compose_tree(text, display)
+    if tree is None:
+        ctx.problems.append(problem("Y016", Pos(display)))
+        return None
+    since, left = len(ctx.problems), suggestions_left()
+    try:
+        return _validate(tree, data, display, ctx)
+    except Unchecked:
+        ctx.rollback(since)
+        restore_suggestions(left)
+    ctx.checked = True
+    return _validate(as_tree(compose(text, display)), data, display, ctx)
+
+
+@dataclass
+class _Found:
+    """What reading one file found: its record, its problems, and what they
+    explain (indices relative to its first problem)."""
+
+    data: bytes
+    rec: object
+    problems: list[Problem]
+    lost: list[tuple[str, int]]  # (id, problem) as told to Ctx.lost
+    folds: dict[int, int]  # problem -> follow-on errors folded into it
+    story_lost: int | None
+
+
+class FileCache:
+    """What composing and validating each file of a folder found, kept by
+    the file's name with its bytes, for checking the same folder again and
+    again (the language server checks after every change). A file whose
+    bytes are the same as at the last check is not read again: its record
+    and problems are reused as they were. Only the last version of each
+    file is kept; a file whose reading spent "did you mean" suggestions, or
+    could not be parsed, is read every time (what it says may depend on the
+    other files)."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, _Found] = {}
+
+    def read(self, data: bytes, display: str, ctx: spec.Ctx) -> object:
+        found = self._files.get(display)
+        if found is not None and found.data == data:
+            base = len(ctx.problems)
+            ctx.problems += found.problems
+            for rid, at in found.lost:
+                ctx.broken.setdefault(rid, base + at)
+            for at, n in found.folds.items():
+                ctx.fold(base + at, n)
+            if found.story_lost is not None:
+                ctx.story_lost = base + found.story_lost
+            return found.rec
+        self._files.pop(display, None)
+        since, left = len(ctx.problems), suggestions_left()
+        ctx.lost_log = []
+        try:
+            rec = _read_file(data, display, ctx)
+            lost = [(rid, at - since) for rid, at in ctx.lost_log]
+        finally:
+            ctx.lost_log = None
+        if suggestions_left() == left:
+            folds = {at - since: n for at, n in ctx.follow_on.items() if at >= since}
+            story_lost = ctx.story_lost - since if ctx.story_lost is not None and ctx.story_lost >= since else None
+            self._files[display] = _Found(data, rec, ctx.problems[since:], lost, folds, story_lost)
+        return rec
+
+    def keep_only(self, displays: Set[str]) -> None:
+        """Forget the files that are no longer in the folder."""
+        for gone in self._files.keys() - displays:
+            del self._files[gone]
+
+
+def _validate(tree: Tree | None, data: bytes, display: str, ctx: spec.Ctx) -> object:
+    assert tree is not None  # a document that is not empty
+    if "yaml-language-server: $schema=" not in data[:400].decode("utf-8", "replace"):
+        ctx.problems.append(problem("W006", Pos(display, 1, 1)))
+    return spec.FILE.validate(tree, ctx)
 
 
 def _across_files(exc: YamlProblem, data: dict[str, bytes]) -> Problem:

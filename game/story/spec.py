@@ -9,13 +9,28 @@ documents every field listed here, and a test keeps them in step.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence, Set
+from dataclasses import dataclass
 from typing import Any, Final, Union, cast
+
+from yaml.error import Mark
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .codes import problem
 from .diagnostics import Pos, Problem, did_you_mean
-from .yamlsafe import YMap, YNode, YScalar, YSeq, position_in
+from .yamlsafe import (
+    MAX_SCALAR_CHARS,
+    MAY_RESOLVE,
+    Tree,
+    Unchecked,
+    check_unread,
+    mapping,
+    mark_pos,
+    may_resolve,
+    node_pos,
+    position_in,
+    scalar_value,
+)
 
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 _ID_RE = re.compile(ID_PATTERN)
@@ -33,23 +48,36 @@ INVALID: Final = object()  # what a validator returns for a value it reported
 Schema = dict[str, Any]
 # what an expression or a table's value holds
 Scalar = Union[str, int, bool]
+# a table's entries: id -> (value, where its key starts)
+Entries = dict[str, tuple[Scalar, Mark]]
 
 
-@dataclass
 class Rec:
-    """A validated object: its values, its position and each field's position.
+    """A validated object: its values, where it starts and where each field's value starts.
 
     ``values`` holds what the field types return (text, numbers, lists of
     Recs, :class:`Located` expressions and tables); the typed accessors say
-    which, so the loader reads them without guessing.
+    which, so the loader reads them without guessing. ``where`` holds each
+    field's start mark, or for a template its scalar (for positions inside
+    its text); positions are made only when asked for.
     """
 
-    kind: str
-    values: dict[str, object]
-    pos: Pos
-    # the scalar a field was read from (its position is made when asked for),
-    # or the position of a list or mapping
-    where: dict[str, YScalar | Pos] = field(default_factory=dict)
+    __slots__ = ("kind", "values", "mark", "where")
+
+    def __init__(
+        self, kind: str, values: dict[str, object], mark: Mark, where: dict[str, Mark | ScalarNode] | None = None
+    ) -> None:
+        self.kind = kind
+        self.values = values
+        self.mark = mark
+        self.where = where if where is not None else {}
+
+    def __repr__(self) -> str:
+        return f"Rec({self.kind!r}, {self.values!r}, {self.pos})"
+
+    @property
+    def pos(self) -> Pos:
+        return mark_pos(self.mark)
 
     def get(self, name: str, default: object = None) -> object:
         return self.values.get(name, default)
@@ -58,12 +86,12 @@ class Rec:
         found = self.where.get(name)
         if found is None:
             return self.pos
-        return found.pos if found.__class__ is YScalar else cast(Pos, found)
+        return node_pos(found) if found.__class__ is ScalarNode else mark_pos(cast(Mark, found))
 
-    def node(self, name: str) -> YScalar | None:
-        """The scalar a field was read from (for positions inside its text)."""
+    def node(self, name: str) -> ScalarNode | None:
+        """The scalar a template field was read from (for positions inside its text)."""
         found = self.where.get(name)
-        return found if isinstance(found, YScalar) else None
+        return found if isinstance(found, ScalarNode) else None
 
     # typed accessors: the field's type in the spec decides what it holds
     def text(self, name: str, default: str = "") -> str:
@@ -90,8 +118,8 @@ class Rec:
     def expr(self, name: str) -> Located | None:
         return cast("Located | None", self.values.get(name))
 
-    def table(self, name: str) -> dict[str, Located]:
-        return cast("dict[str, Located]", self.values.get(name) or {})
+    def table(self, name: str) -> Entries:
+        return cast(Entries, self.values.get(name) or {})
 
     @property
     def id(self) -> str:
@@ -100,14 +128,14 @@ class Rec:
 
 @dataclass(frozen=True, slots=True)
 class Located:
-    """A value with the scalar it came from (an expression, or a table's key)."""
+    """An expression's text with the scalar it came from (for positions inside it)."""
 
-    value: Scalar
-    node: YScalar
+    value: str
+    node: ScalarNode
 
     @property
     def pos(self) -> Pos:
-        return self.node.pos
+        return node_pos(self.node)
 
 
 class Ctx:
@@ -117,6 +145,11 @@ class Ctx:
     be read (or was lost with a whole section) to the index in ``problems`` of
     the problem that explains it: references to it are follow-on errors,
     folded into that problem's line. ``follow_on`` counts them per problem.
+
+    ``checked`` says whether the tree being read was checked when it was
+    composed (see :func:`.yamlsafe.compose_tree`); when it was not, the
+    validators check what they read, and whatever they do not read, for
+    what the YAML reader refuses, and raise :class:`.yamlsafe.Unchecked`.
     """
 
     def __init__(self, lines: Callable[[str], Sequence[str]] | None = None) -> None:
@@ -126,71 +159,106 @@ class Ctx:
         self.lines = lines or (lambda file: ())
         self.field = ""  # the field being read, for messages ("a choice's text")
         self.story_lost: int | None = None  # the problem that made a story: section unreadable
+        self.lost_log: list[tuple[str, int]] | None = None  # when a list: every (id, problem) lost() was told
+        self.checked = True
 
-    def error(self, key: str, pos: Pos, /, **fields: object) -> object:
+    def error(self, key: str, node: Tree, /, **fields: object) -> object:
+        """Report the problem ``key`` at ``node``."""
+        if not self.checked:
+            check_unread(node)
+        self.problems.append(problem(key, node_pos(node), **fields))
+        return INVALID
+
+    def error_at(self, key: str, pos: Pos, /, **fields: object) -> object:
         self.problems.append(problem(key, pos, **fields))
         return INVALID
+
+    def unread(self, node: Tree) -> None:
+        """A value the validator does not read (an unknown field's)."""
+        if not self.checked:
+            check_unread(node)
 
     def fold(self, root: int, n: int = 1) -> None:
         """Count ``n`` errors that follow from problem ``root`` instead of reporting them."""
         self.follow_on[root] = self.follow_on.get(root, 0) + n
 
-    def lost(self, node: YNode, since: int) -> None:
+    def lost(self, node: Tree, since: int) -> None:
         """The objects in ``node`` could not be read: the first problem after ``since`` explains them."""
         if since >= len(self.problems):
             return
         for rid in _ids_in(node):
             self.broken.setdefault(rid, since)
+            if self.lost_log is not None:
+                self.lost_log.append((rid, since))
+
+    def rollback(self, since: int) -> None:
+        """Forget every problem from index ``since`` on (a file read again)."""
+        del self.problems[since:]
+        self.broken = {k: v for k, v in self.broken.items() if v < since}
+        self.follow_on = {k: v for k, v in self.follow_on.items() if k < since}
+        if self.story_lost is not None and self.story_lost >= since:
+            self.story_lost = None
+        if self.lost_log is not None:
+            self.lost_log = [(rid, at) for rid, at in self.lost_log if at < since]
 
 
-def _ids_in(node: YNode) -> list[str]:
+def _ids_in(node: Tree) -> list[str]:
     """The ids of the objects in a section's value (a list of mappings, or one)."""
-    items = node.items if isinstance(node, YSeq) else [node]
+    items = node.value if node.__class__ is SequenceNode else [node]
     out = []
     for item in items:
-        if isinstance(item, YMap):
-            found = item.items.get("id")
-            if found is not None and isinstance(found[1], YScalar) and found[1].text:
-                out.append(found[1].text)
+        if item.__class__ is MappingNode:
+            for key, value in item.value:
+                if key.value == "id":
+                    if value.__class__ is ScalarNode and value.value:
+                        out.append(value.value)
+                    break
     return out
 
 
-def _describe(node: YNode) -> str:
-    if isinstance(node, YMap):
+def _describe(node: Tree) -> str:
+    if node.__class__ is MappingNode:
         return "a mapping"
-    if isinstance(node, YSeq):
+    if node.__class__ is SequenceNode:
         return "a list"
-    v = node.value
+    v = scalar_value(cast(ScalarNode, node))
     if v is None:
         return "nothing (empty)"
     if isinstance(v, bool):
-        return f"true/false ({node.text})"
+        return f"true/false ({node.value})"
     if isinstance(v, (int, float)):
-        return f"a number ({node.text})"
+        return f"a number ({node.value})"
     return "text"
 
 
-def _yaml11_note(node: YNode) -> str:
-    if isinstance(node, (YMap, YSeq)):
-        if node.flow:  # text: [bold] Hello
-            bracket, what = ("[", "list") if isinstance(node, YSeq) else ("{", "mapping")
+def _yaml11_note(node: Tree) -> str:
+    if node.__class__ is not ScalarNode:
+        if node.flow_style:  # type: ignore[attr-defined]  # text: [bold] Hello
+            bracket, what = ("[", "list") if node.__class__ is SequenceNode else ("{", "mapping")
             return f'; YAML reads a value that starts with "{bracket}" as a {what}: put the whole text in quotes'
         return ""
-    if node.plain and not isinstance(node.value, str):
-        if isinstance(node.value, bool):
-            return f'; YAML reads the bare word "{node.text}" as {str(node.value).lower()}: put it in quotes'
-        if node.value is None:
+    value = scalar_value(node)
+    if not node.style and not isinstance(value, str):
+        if isinstance(value, bool):
+            return f'; YAML reads the bare word "{node.value}" as {str(value).lower()}: put it in quotes'
+        if value is None:
             return "; the value is empty"
-        return f'; YAML reads "{node.text}" as the number {node.value}: put it in quotes'
+        return f'; YAML reads "{node.value}" as the number {value}: put it in quotes'
     return ""
+
+
+def _is_text(node: ScalarNode) -> bool:
+    """Whether a scalar's value is text (YAML 1.1 reads some plain words as true, a number...)."""
+    return bool(node.style) or not may_resolve(node.value) or scalar_value(node).__class__ is str
 
 
 class T:
     """A type in the story format."""
 
     doc = ""
+    keeps_node = False  # Rec.where keeps the scalar, not only its mark (for positions inside it)
 
-    def validate(self, node: YNode, ctx: Ctx) -> object:  # pragma: no cover - abstract
+    def validate(self, node: Tree, ctx: Ctx) -> object:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def schema(self, defs: Schema) -> Schema:  # pragma: no cover - abstract
@@ -223,28 +291,31 @@ class Str(T):
         self.max_len = max_len
         self.what = what
         self.template = template
+        self.keeps_node = template
         # braces are checked in free text (not in templates, ids or patterns)
         self.braces = braces and not template and pattern is None
 
     def label(self) -> str:
         return self.what
 
-    def validate(self, node: YNode, ctx: Ctx) -> object:
-        if node.__class__ is not YScalar or node.value.__class__ is not str:
-            return ctx.error("S001", node.pos, expected=self.what, found=_describe(node), note=_yaml11_note(node))
-        assert isinstance(node, YScalar)
-        value: str = node.text if node.plain else node.value
+    def validate(self, node: Tree, ctx: Ctx) -> object:
+        # _is_text() inline: this runs for every text of a story
+        value = node.value
+        if node.__class__ is not ScalarNode or not (
+            node.style or (value and value[0] not in MAY_RESOLVE) or scalar_value(node).__class__ is str
+        ):
+            return ctx.error("S001", node, expected=self.what, found=_describe(node), note=_yaml11_note(node))
         if len(value) > self.max_len:
-            return ctx.error("S006.long", node.pos, what=self.what, length=len(value), limit=self.max_len)
+            return ctx.error("S006.long", node, what=self.what, length=len(value), limit=self.max_len)
         if self.min_len and len(value.strip()) < self.min_len:
-            return ctx.error("S006.empty", node.pos, what=self.what)
+            return ctx.error("S006.empty", node, what=self.what)
         if self.regex is not None and not self.regex.match(value):
-            return ctx.error("S007", node.pos, text=value[:60], what=self.what)
+            return ctx.error("S007", node, text=value[:60], what=self.what)
         if self.braces and ("{" in value or "}" in value):
             return self._braces(value, node, ctx)
         return value
 
-    def _braces(self, value: str, node: YScalar, ctx: Ctx) -> object:
+    def _braces(self, value: str, node: ScalarNode, ctx: Ctx) -> object:
         """``{{`` and ``}}`` are literal braces; any other brace is a T004."""
         out: list[str] = []
         at = 0
@@ -252,8 +323,8 @@ class Str(T):
             if len(m.group()) == 1:
                 end = value.find("}", m.start())
                 shown = value[m.start() : end + 1 if end >= 0 else m.start() + 20]
-                pos = position_in(node, m.start(), ctx.lines(node.file))
-                return ctx.error("T004", pos, field=ctx.field or "this field", text=shown[:40])
+                pos = position_in(node, m.start(), ctx.lines(node.start_mark.name))
+                return ctx.error_at("T004", pos, field=ctx.field or "this field", text=shown[:40])
             out.append(value[at : m.start()] + m.group()[0])
             at = m.end()
         return "".join(out) + value[at:]
@@ -284,10 +355,10 @@ class Id(Str):
 class NewId(Id):
     """The id an object is defined with: reserved words are refused (S011)."""
 
-    def validate(self, node: YNode, ctx: Ctx) -> object:
+    def validate(self, node: Tree, ctx: Ctx) -> object:
         value = super().validate(node, ctx)
         if value is not INVALID and value in _RESERVED:
-            return ctx.error("S011", node.pos, id=value, words=", ".join(RESERVED))
+            return ctx.error("S011", node, id=value, words=", ".join(RESERVED))
         return value
 
     def schema(self, defs: Schema) -> Schema:
@@ -305,12 +376,12 @@ class Int(T):
     def label(self) -> str:
         return "a whole number"
 
-    def validate(self, node: YNode, ctx: Ctx) -> object:
-        if not isinstance(node, YScalar) or node.value.__class__ is not int or not node.plain:
-            return ctx.error("S001", node.pos, expected="a whole number", found=_describe(node), note="")
-        value = node.value
+    def validate(self, node: Tree, ctx: Ctx) -> object:
+        value = scalar_value(node) if node.__class__ is ScalarNode and not node.style else None
+        if value.__class__ is not int:
+            return ctx.error("S001", node, expected="a whole number", found=_describe(node), note="")
         if not self.lo <= value <= self.hi:
-            return ctx.error("S008", node.pos, value=value, lo=self.lo, hi=self.hi)
+            return ctx.error("S008", node, value=value, lo=self.lo, hi=self.hi)
         return value
 
     def schema(self, defs: Schema) -> Schema:
@@ -327,12 +398,13 @@ class Bool(T):
     def label(self) -> str:
         return "true or false"
 
-    def validate(self, node: YNode, ctx: Ctx) -> object:
-        if not isinstance(node, YScalar) or not isinstance(node.value, bool) or not node.plain:
-            return ctx.error("S001", node.pos, expected="true or false", found=_describe(node), note="")
-        if node.text not in ("true", "false"):
-            return ctx.error("S001.bool", node.pos, text=node.text)
-        return node.value
+    def validate(self, node: Tree, ctx: Ctx) -> object:
+        value = scalar_value(node) if node.__class__ is ScalarNode and not node.style else None
+        if not isinstance(value, bool):
+            return ctx.error("S001", node, expected="true or false", found=_describe(node), note="")
+        if node.value not in ("true", "false"):
+            return ctx.error("S001.bool", node, text=node.value)
+        return value
 
     def schema(self, defs: Schema) -> Schema:
         out: Schema = {"type": "boolean"}
@@ -348,6 +420,8 @@ class Expr(T):
     conditions as a plain true/false.
     """
 
+    keeps_node = True
+
     def __init__(self, want: str, doc: str = "") -> None:
         self.want = want
         self.doc = doc
@@ -355,16 +429,19 @@ class Expr(T):
     def label(self) -> str:
         return "a condition" if self.want == "bool" else "a number or number expression"
 
-    def validate(self, node: YNode, ctx: Ctx) -> object:
-        if isinstance(node, YScalar):
-            value = node.value
+    def validate(self, node: Tree, ctx: Ctx) -> object:
+        if node.__class__ is ScalarNode:
+            scalar = node
+            if len(scalar.value) > MAX_SCALAR_CHARS and not ctx.checked:
+                raise Unchecked
+            value = scalar_value(scalar)
             if isinstance(value, str) and value.strip():
-                return Located(value, node)
+                return Located(value, scalar)
             if self.want == "number" and isinstance(value, int) and not isinstance(value, bool):
-                return Located(str(value), node)
-            if self.want == "bool" and isinstance(value, bool) and node.text in ("true", "false"):
-                return Located(node.text, node)
-        return ctx.error("S001", node.pos, expected=self.label(), found=_describe(node), note="")
+                return Located(str(value), scalar)
+            if self.want == "bool" and isinstance(value, bool) and scalar.value in ("true", "false"):
+                return Located(scalar.value, scalar)
+        return ctx.error("S001", node, expected=self.label(), found=_describe(node), note="")
 
     def schema(self, defs: Schema) -> Schema:
         types: list[str] = ["string", "integer"] if self.want == "number" else ["string", "boolean"]
@@ -382,11 +459,13 @@ class Enum(T):
     def label(self) -> str:
         return "one of " + ", ".join(self.values)
 
-    def validate(self, node: YNode, ctx: Ctx) -> object:
-        if isinstance(node, YScalar) and node.value in self.values and isinstance(node.value, str):
+    def validate(self, node: Tree, ctx: Ctx) -> object:
+        if node.__class__ is ScalarNode and node.value in self.values and _is_text(node):
             return node.value
-        got = node.text if isinstance(node, YScalar) else _describe(node)
-        return ctx.error("S007.enum", node.pos, expected=self.label(), found=got, hint=did_you_mean(got, self.values))
+        got = node.value if node.__class__ is ScalarNode else _describe(node)
+        if not ctx.checked:
+            check_unread(node)  # before the suggestion reads it
+        return ctx.error("S007.enum", node, expected=self.label(), found=got, hint=did_you_mean(got, self.values))
 
     def schema(self, defs: Schema) -> Schema:
         out: Schema = {"type": "string", "enum": list(self.values)}
@@ -408,15 +487,14 @@ class List(T):
     def label(self) -> str:
         return "a list"
 
-    def validate(self, node: YNode, ctx: Ctx) -> object:
-        if node.__class__ is not YSeq:
-            return ctx.error("S001", node.pos, expected="a list", found=_describe(node), note="")
-        assert isinstance(node, YSeq)
-        items = node.items
+    def validate(self, node: Tree, ctx: Ctx) -> object:
+        if node.__class__ is not SequenceNode:
+            return ctx.error("S001", node, expected="a list", found=_describe(node), note="")
+        items = node.value
         if len(items) < self.min_items:
-            return ctx.error(self.too_few, node.pos, least=self.min_items, s="s" if self.min_items > 1 else "")
+            return ctx.error(self.too_few, node, least=self.min_items, s="s" if self.min_items > 1 else "")
         if len(items) > self.max_items:
-            return ctx.error("S009.many", node.pos, count=len(items), limit=self.max_items)
+            return ctx.error("S009.many", node, count=len(items), limit=self.max_items)
         check = self.item.validate
         out = []
         for item in items:
@@ -439,16 +517,15 @@ class Section(List):
     object that cannot be read is noted, so references to it are folded into
     the problem that explains it rather than reported as unknown."""
 
-    def validate(self, node: YNode, ctx: Ctx) -> object:
+    def validate(self, node: Tree, ctx: Ctx) -> object:
         since = len(ctx.problems)
-        if not isinstance(node, YSeq) or len(node.items) > self.max_items:
+        if node.__class__ is not SequenceNode or len(node.value) > self.max_items:
             out = super().validate(node, ctx)
             ctx.lost(node, since)
             return out
-        assert isinstance(node, YSeq)
         check = self.item.validate
         values = []
-        for item in node.items:
+        for item in node.value:
             since = len(ctx.problems)
             value = check(item, ctx)
             if value is INVALID:
@@ -468,22 +545,23 @@ class Table(T):
     def label(self) -> str:
         return "a mapping of ids to values"
 
-    def validate(self, node: YNode, ctx: Ctx) -> object:
-        if node.__class__ is not YMap:
-            return ctx.error("S001", node.pos, expected="a mapping of ids to values", found=_describe(node), note="")
-        assert isinstance(node, YMap)
-        out: dict[str, Located] = {}
+    def validate(self, node: Tree, ctx: Ctx) -> object:
+        if node.__class__ is not MappingNode:
+            return ctx.error("S001", node, expected="a mapping of ids to values", found=_describe(node), note="")
+        out: Entries = {}
         check = self.value.validate
-        for key, (knode, vnode) in node.items.items():
-            if not _ID_RE.match(key):
+        match = _ID_RE.match
+        for key, (knode, vnode) in mapping(node).items():
+            if not match(key):
+                ctx.unread(vnode)
                 if key == "<<":
-                    ctx.error("Y018", knode.pos)
+                    ctx.error("Y018", knode)
                 else:
-                    ctx.error("S007", knode.pos, text=key[:60], what="id")
+                    ctx.error("S007", knode, text=key[:60], what="id")
                 continue
             value = check(vnode, ctx)
             if value is not INVALID:
-                out[key] = Located(cast(Scalar, value), knode)
+                out[key] = (cast(Scalar, value), knode.start_mark)
         return out
 
     def schema(self, defs: Schema) -> Schema:
@@ -535,39 +613,63 @@ class Obj(T):
         self.required = [f.name for f in fields if f.required]
         # "a choice's text", for each field
         self.field_names = {f.name: f"{self.a_what}'s {f.name}" for f in fields}
+        # for each field: its validator, its name in messages, whether Rec.where keeps the scalar
+        self._read = {f.name: (f.type.validate, self.field_names[f.name], f.type.keeps_node) for f in fields}
+        self._required = frozenset(self.required)
+        self._groups = bool(self.one_of or self.any_of)
+
+    def _groups_met(self, keys: Set[str]) -> bool:
+        return all(sum(g in keys for g in group) == 1 for group in self.one_of) and all(
+            any(g in keys for g in group) for group in self.any_of
+        )
 
     def label(self) -> str:
         return f"{self.a_what} (a mapping)"
 
-    def validate(self, node: YNode, ctx: Ctx) -> object:
-        if node.__class__ is not YMap:
-            return ctx.error("S001", node.pos, expected=self.label(), found=_describe(node), note="")
-        assert isinstance(node, YMap)
+    def validate(self, node: Tree, ctx: Ctx) -> object:
+        if node.__class__ is not MappingNode:
+            return ctx.error("S001", node, expected=self.label(), found=_describe(node), note="")
         values: dict[str, object] = {}
-        where: dict[str, YScalar | Pos] = {}
-        fields = self.fields
-        items = node.items
+        where: dict[str, Mark | ScalarNode] = {}
+        read = self._read
+        pairs = node.value
+        if not ctx.checked:
+            for knode, _ in pairs:
+                if knode.__class__ is not ScalarNode:
+                    raise Unchecked  # a key that is a list or a mapping
         ok = True
         meant: dict[str, int] = {}  # a missing field -> the unknown field that was probably meant (its problem)
-        for key, (knode, vnode) in items.items():
-            spec = fields.get(key)
-            if spec is None:
+        for knode, vnode in pairs:
+            key = knode.value
+            how = read.get(key)
+            if how is None:
                 ok = self._unknown(key, knode, vnode, ctx, meant) and ok
                 continue
-            ctx.field = self.field_names[key]
-            value = spec.type.validate(vnode, ctx)
+            check, ctx.field, keep = how
+            value = check(vnode, ctx)
             if value is INVALID:
                 ok = False
                 continue
             values[key] = value
-            where[key] = vnode if isinstance(vnode, YScalar) else vnode.pos
+            where[key] = vnode if keep else vnode.start_mark
+        # every pair made a value: its keys are the values' (none repeats)
+        keys: Mapping[str, object] = values if len(values) == len(pairs) else mapping(node)
+        if not self._required <= keys.keys() or (self._groups and not self._groups_met(keys.keys())):
+            ok = self._missing(node, keys, ctx, meant) and ok
+        if not ok:
+            return INVALID
+        return Rec(self.name, values, node.start_mark, where)
+
+    def _missing(self, node: Tree, items: Mapping[str, object], ctx: Ctx, meant: dict[str, int]) -> bool:
+        """Report missing fields and groups not met; True when there is none."""
+        ok = True
         for name in self.required:
             if name not in items:
                 ok = False
                 if name in meant:
                     ctx.fold(meant[name])
                 else:
-                    ctx.error("S003", node.pos, obj=self.a_what, field=name)
+                    ctx.error("S003", node, obj=self.a_what, field=name)
         for group in self.one_of:
             present = [g for g in group if g in items]
             if len(present) == 1:
@@ -577,7 +679,7 @@ class Obj(T):
             if not present and guessed:
                 ctx.fold(guessed[0])
             else:
-                ctx.error("S004.both" if present else "S004.none", node.pos, obj=self.a_what, names=_names(group))
+                ctx.error("S004.both" if present else "S004.none", node, obj=self.a_what, names=_names(group))
         for group in self.any_of:
             if not any(g in items for g in group):
                 ok = False
@@ -585,19 +687,20 @@ class Obj(T):
                 if guessed:
                     ctx.fold(guessed[0])
                 else:
-                    ctx.error("S003.any", node.pos, obj=self.a_what, names=_names(group))
-        if not ok:
-            return INVALID
-        return Rec(self.name, values, node.pos, where)
+                    ctx.error("S003.any", node, obj=self.a_what, names=_names(group))
+        return ok
 
-    def _unknown(self, key: str, knode: YScalar, vnode: YNode, ctx: Ctx, meant: dict[str, int]) -> bool:
+    def _unknown(self, key: str, knode: ScalarNode, vnode: Tree, ctx: Ctx, meant: dict[str, int]) -> bool:
         """Report an unknown field; True when the object can still be read without it."""
+        ctx.unread(vnode)
         if key == "<<":
-            ctx.error("Y018", knode.pos)
+            ctx.error("Y018", knode)
             return True
+        if not ctx.checked:
+            check_unread(knode)  # before the suggestion reads it
         since = len(ctx.problems)
         hint = did_you_mean(key, self.fields)
-        ctx.error("S002", knode.pos, key=key, obj=self.a_what, hint=hint)
+        ctx.error("S002", knode, key=key, obj=self.a_what, hint=hint)
         if hint:
             meant[hint.split('"')[1]] = since
         if isinstance(self, File):  # a misspelt section: the objects in it are lost
@@ -641,11 +744,11 @@ class File(Obj):
     reported and left out; the others are still read (one wrong value in the
     story: section must not make every node of the file unknown)."""
 
-    def validate(self, node: YNode, ctx: Ctx) -> object:
-        if not isinstance(node, YMap):
-            return ctx.error("S001", node.pos, expected="sections such as nodes: and endings:", found=_describe(node), note="")
+    def validate(self, node: Tree, ctx: Ctx) -> object:
+        if node.__class__ is not MappingNode:
+            return ctx.error("S001", node, expected="sections such as nodes: and endings:", found=_describe(node), note="")
         values: dict[str, object] = {}
-        for key, (knode, vnode) in node.items.items():
+        for key, (knode, vnode) in mapping(node).items():
             spec = self.fields.get(key)
             if spec is None:
                 self._unknown(key, knode, vnode, ctx, {})
@@ -658,7 +761,7 @@ class File(Obj):
                     ctx.story_lost = since
                 continue
             values[key] = value
-        return Rec(self.name, values, node.pos)
+        return Rec(self.name, values, node.start_mark)
 
 
 # --------------------------------------------------------------------------

@@ -14,11 +14,20 @@ document tree ourselves from those events so that we can
 Plain scalars are resolved with YAML 1.1 rules, but the original text is kept
 so the validator can say "YAML reads `no` as false; put it in quotes" where a
 string was meant.
+
+The checker reads files through :func:`compose_tree`, which gives the same
+answers faster: libyaml's own composer builds the tree (PyYAML's node
+classes, each with libyaml's start mark) for any file that cannot hold an
+anchor, an alias or a tag and cannot be too big, and the validator that
+walks it checks keys and nesting as it goes (see :class:`Unchecked`). Every
+other file, and every file in which the walk meets a problem, is composed by
+:func:`compose` above, whose answer stands.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import os
 import re
 from collections.abc import Sequence
@@ -27,6 +36,7 @@ from typing import Any, Union
 
 import yaml
 from yaml.constructor import SafeConstructor
+from yaml.error import Mark
 from yaml.events import (
     AliasEvent,
     DocumentStartEvent,
@@ -38,7 +48,7 @@ from yaml.events import (
     SequenceStartEvent,
     StreamEndEvent,
 )
-from yaml.nodes import ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 from .codes import problem
@@ -140,6 +150,7 @@ _MAY_RESOLVE = frozenset(k for k in _RESOLVER.yaml_implicit_resolvers if k)
 # a plain scalar that starts with a letter is text unless it is one of YAML
 # 1.1's bool and null words (yes, No, OFF, null, ...): those are looked up in
 # a table instead of asking the resolver (node ids such as n1234 would fill its cache)
+MAY_RESOLVE = _MAY_RESOLVE  # first characters of plain text YAML 1.1 may read as something else
 _LETTER_STARTS = frozenset(c for c in _MAY_RESOLVE if c.isalpha())
 
 
@@ -150,7 +161,10 @@ def _resolve_special(text: str) -> object:
     if tag == _TAG + "bool":
         return _CONSTRUCTOR.construct_yaml_bool(node)
     if tag == _TAG + "int":
-        return _CONSTRUCTOR.construct_yaml_int(node)
+        try:
+            return _CONSTRUCTOR.construct_yaml_int(node)
+        except ValueError:  # more digits than Python converts (4,300): kept as the text written
+            return text
     if tag == _TAG + "float":
         return _CONSTRUCTOR.construct_yaml_float(node)
     if tag == _TAG + "null":
@@ -443,29 +457,6 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Probl
     return problem("Y001", pos, detail=detail)
 
 
-def position_in(node: YScalar, offset: int, lines: Sequence[str]) -> Pos:
-    """The position of character ``offset`` of a scalar's value.
-
-    Exact for plain and quoted scalars on one line and for block scalars
-    (``|``, ``>``; ``lines`` are the file's lines, to find their indentation);
-    in a folded or multi-line quoted scalar, the line is found and the column
-    is the scalar's.
-    """
-    value = node.value if isinstance(node.value, str) else node.text
-    if node.style in ("|", ">"):
-        line = node.line + 1 + value.count("\n", 0, offset)
-        indent = 0
-        if 0 < line <= len(lines):
-            text_line = lines[line - 1]
-            indent = len(text_line) - len(text_line.lstrip(" "))
-        col = indent + offset - (value.rfind("\n", 0, offset) + 1) + 1
-        return Pos(node.file, line, col)
-    if "\n" in value[:offset]:
-        return Pos(node.file, node.line + value.count("\n", 0, offset), node.column)
-    quote = 1 if node.style in ("'", '"') else 0
-    return Pos(node.file, node.line, node.column + quote + offset)
-
-
 def load_file(path: Path, display: str) -> YNode | None:
     return compose(read_text(path, display), display)
 
@@ -477,3 +468,224 @@ def plain_value(node: YNode) -> object:
     if isinstance(node, YSeq):
         return [plain_value(item) for item in node.items]
     return {key: plain_value(value) for key, (_, value) in node.items.items()}
+
+
+# --------------------------------------------------------------------------
+# The checker's fast path
+# --------------------------------------------------------------------------
+# compose_tree() gives the checker a tree of PyYAML's node classes (the
+# validator reads nothing else): ScalarNode (value: the text as written;
+# style: "" plain, "'" '"' quoted, "|" ">" block), SequenceNode and
+# MappingNode (value: the items, or the (key, value) pairs, in order), each
+# with the mark where it starts (name: the file's display name, line and
+# column from 0).
+Tree = Node
+# values the fast path lets libyaml's composer build at most: each takes
+# about 350 bytes until the file's records are made
+FAST_MAX_VALUES = 300_000
+# how deep the validator's own reading goes (file, section, object, list,
+# object, list, object, table, value): a subtree it does not read may nest
+# this much less than MAX_DEPTH before compose() must be asked
+_SPEC_DEPTH = 10
+# an anchor (&a) or a tag (!t, !!str) can only start where a value does: at
+# the start of the text, after white space or after an indicator
+_PROPERTY = re.compile(r"[\s\[\]{},:?-][&!]")
+# every value starts at one of these characters, or right after one (a key
+# before its ":"), or is the document: at most 5 values each, plus 2
+_INDICATORS = ":-?,[{"
+
+
+class Unchecked(Exception):
+    """A tree from libyaml's composer holds something only :func:`compose`
+    may judge: a key that repeats or is not text, nesting that may be too
+    deep, text that may be too long. The validator raises it where it meets
+    one; the loader then drops what it found in the file and lets
+    :func:`compose` say what is wrong, exactly as without the fast path."""
+
+
+class _Source:
+    """What libyaml reads: the text, and a name that every mark carries."""
+
+    def __init__(self, text: str, name: str) -> None:
+        self.name = name
+        self.read = io.StringIO(text).read
+
+
+def _nesting_bounded(parser_class: type) -> bool:
+    """Whether this libyaml refuses deep nesting itself (the builds after
+    0.2.5 stop at 1,000 levels). Its composer recurses in C once a level, so
+    without that bound a file of brackets could overflow the C stack."""
+    parser = parser_class("[" * 2000)
+    try:
+        while parser.get_event() is not None:
+            pass
+    except yaml.YAMLError as exc:
+        return "nesting" in str(exc)
+    finally:
+        parser.dispose()
+    return False
+
+
+_FAST: type | None = None
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml._yaml import CParser
+
+    class _CComposer(CParser):
+        """libyaml's composer with PyYAML's resolver left out: it is asked
+        three times for every value (a path before and after, and the tag),
+        and the validator resolves the plain values it reads itself."""
+
+        @staticmethod
+        def resolve(kind: type, value: str | None, implicit: object) -> str:
+            return ""  # the tag: never read (a file that may hold one is not composed here)
+
+        @staticmethod
+        def descend_resolver(parent: object, index: object) -> None:
+            return None
+
+        @staticmethod
+        def ascend_resolver() -> None:
+            return None
+
+    if _nesting_bounded(CParser):
+        _FAST = _CComposer
+
+
+def _fast(text: str) -> bool:
+    """Whether libyaml's composer may build this file's tree: it holds no
+    anchor or tag (the validator does not look for them) and not so many
+    values that the tree would be big."""
+    if _FAST is None:
+        return False
+    if ("&" in text or "!" in text) and (text[:1] in ("&", "!") or _PROPERTY.search(text)):
+        return False
+    return 5 * sum(map(text.count, _INDICATORS)) + 2 <= FAST_MAX_VALUES
+
+
+def compose_tree(text: str, display: str) -> tuple[Tree | None, bool]:
+    """One YAML document as the checker's tree, and whether it is checked.
+
+    Checked means composed by :func:`compose` (every bound and refusal
+    applied, then copied into node classes). Otherwise libyaml composed it,
+    and its keys, nesting and text lengths are for the validator to check
+    (see :class:`Unchecked`); it can hold no anchor, alias or tag and fewer
+    than ``FAST_MAX_VALUES`` values. Raises YamlProblem as :func:`compose` does.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if _FAST is not None and _fast(text):
+        parser = _FAST(_Source(text, display))
+        try:
+            return parser.get_single_node(), False
+        except (yaml.YAMLError, UnicodeError):
+            pass  # compose() finds the problem and says where
+        finally:
+            parser.dispose()
+    return as_tree(compose(text, display)), True
+
+
+def as_tree(node: YNode | None) -> Tree | None:
+    """:func:`compose`'s values as node classes (sharing what aliases share)."""
+    made: dict[int, Tree] = {}
+
+    def copy(y: YNode) -> Tree:
+        found = made.get(id(y))
+        if found is not None:
+            return found
+        mark = Mark(y.file, 0, y.line - 1, y.column - 1, None, None)  # type: ignore[arg-type]
+        out: Tree
+        if isinstance(y, YScalar):
+            out = ScalarNode("", y.text, mark, None, "" if y.plain else (y.style or "'"))
+        elif isinstance(y, YSeq):
+            out = SequenceNode("", [copy(item) for item in y.items], mark, None, y.flow)
+        else:
+            out = MappingNode("", [(copy(k), copy(v)) for k, v in y.items.values()], mark, None, y.flow)
+        made[id(y)] = out
+        return out
+
+    return None if node is None else copy(node)
+
+
+def mapping(node: MappingNode) -> dict[str, tuple[ScalarNode, Tree]]:
+    """A mapping's (key, value) pairs by the key's text, in order.
+
+    Raises Unchecked for a key that is a list or a mapping, or that repeats.
+    """
+    pairs = node.value
+    try:
+        items = {pair[0].value: pair for pair in pairs}
+    except TypeError:  # a list's or a mapping's value is a list
+        raise Unchecked from None
+    if len(items) != len(pairs):
+        raise Unchecked
+    return items
+
+
+def check_unread(node: Tree) -> None:
+    """Check a subtree of a fast tree that the validator does not read (the
+    value of an unknown field, a list where text was expected) for what
+    :func:`compose` refuses; raise Unchecked if it may hold any."""
+    todo = [(node, 1)]
+    while todo:
+        here, depth = todo.pop()
+        if here.__class__ is ScalarNode:
+            if len(here.value) > MAX_SCALAR_CHARS:
+                raise Unchecked
+            continue
+        if depth > MAX_DEPTH - _SPEC_DEPTH:
+            raise Unchecked
+        if here.__class__ is MappingNode:
+            for key, value in mapping(here).values():
+                todo += ((key, depth + 1), (value, depth + 1))
+        else:
+            todo += ((item, depth + 1) for item in here.value)
+
+
+def scalar_value(node: ScalarNode) -> object:
+    """A scalar's value: plain ones by YAML 1.1 rules (bool, int, float,
+    None), as :func:`compose` reads them; others as written."""
+    raw: str = node.value
+    if node.style or (raw and raw[0] not in _MAY_RESOLVE):
+        return raw
+    if len(raw) > MAX_SCALAR_CHARS:  # compose() refuses it before reading it
+        raise Unchecked
+    return _WORDS.get(raw, raw) if raw and raw[0] in _LETTER_STARTS else _resolve_special(raw)
+
+
+def may_resolve(text: str) -> bool:
+    """Whether plain text could be read as something else than text."""
+    return not text or text[0] in _MAY_RESOLVE
+
+
+def mark_pos(mark: Mark) -> Pos:
+    return Pos(mark.name, mark.line + 1, mark.column + 1)
+
+
+def node_pos(node: Tree) -> Pos:
+    mark = node.start_mark
+    return Pos(mark.name, mark.line + 1, mark.column + 1)
+
+
+def position_in(node: ScalarNode, offset: int, lines: Sequence[str]) -> Pos:
+    """The position of character ``offset`` of a scalar's value.
+
+    Exact for plain and quoted scalars on one line and for block scalars
+    (``|``, ``>``; ``lines`` are the file's lines, to find their indentation);
+    in a folded or multi-line quoted scalar, the line is found and the column
+    is the scalar's.
+    """
+    value: str = node.value
+    mark = node.start_mark
+    first, column = mark.line + 1, mark.column + 1
+    if node.style in ("|", ">"):
+        line = first + 1 + value.count("\n", 0, offset)
+        indent = 0
+        if 0 < line <= len(lines):
+            text_line = lines[line - 1]
+            indent = len(text_line) - len(text_line.lstrip(" "))
+        col = indent + offset - (value.rfind("\n", 0, offset) + 1) + 1
+        return Pos(mark.name, line, col)
+    if "\n" in value[:offset]:
+        return Pos(mark.name, first + value.count("\n", 0, offset), column)
+    quote = 1 if node.style in ("'", '"') else 0
+    return Pos(mark.name, first, column + quote + offset)

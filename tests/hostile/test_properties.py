@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from game.engine import GameState, history, new_game, options, replay
 from game.engine.core import choose
 from game.saves import SaveError, dumps, parse_envelope, read_save, state_from_envelope, write_save
-from game.story import Story, check_story
+from game.story import Story, check_story, yamlsafe
 from game.story.conditions import MAX_NUMBER, ConditionError, Symbol, compile_expr
 from game.story.text import TemplateError, compile_template
 from game.story.yamlsafe import YamlProblem, YMap, YNode, YScalar, YSeq, compose
@@ -199,6 +199,58 @@ def test_mutated_story_data_gives_a_check_result(story_copy: Path, data: dict[st
     event("mutant loads and plays" if story is not None else "mutant refused")
     if story is not None:
         play_and_save(story, seed)
+
+
+# The checker lets libyaml's own composer build the tree of a file that holds
+# no anchor or tag (yamlsafe.compose_tree); whatever only the bounded composer
+# judges sends the file back to it. The answers must be the same either way.
+def _check_lines(folder: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[int, list[str]]:
+    with monkeypatch.context() as m:
+        if not fast:
+            m.setattr(yamlsafe, "_FAST", None)
+        result = check_story(folder)
+    return result.exit_code, [str(p) for p in result.problems]
+
+
+# what the fast path leaves for the validator to find: keys that repeat or
+# are not text, nesting too deep, text too long, in read and unread places
+UNCHECKED = st.sampled_from(
+    [
+        "\n    text: a\n    text: b",
+        "\n    [a]: b",
+        "\n    {a: 1}: b",
+        "\n    extra: " + "[" * 70 + "]" * 70,
+        "\n    text: " + "[" * 70 + "]" * 70,
+        "\n    extra: " + "x" * 200_001,
+        "\n    text: " + "x" * 200_001,
+        "\n    if: " + "x" * 200_001,
+        "\n    extra: {a: 1, a: 2}",
+        "\n    " + "k" * 200_001 + ": 1",
+        "\n    1: one\n    1: two",
+        "\n    id: dup\n    id: dup",
+    ]
+)
+
+
+@pytest.mark.skipif(yamlsafe._FAST is None, reason="no libyaml composer to compare with")
+@settings(FAST, max_examples=150)
+@given(data=mutated_starter(), planted=st.lists(st.tuples(st.integers(0, 10**6), UNCHECKED), max_size=2), soup=yamlish)
+def test_libyaml_composer_path_gives_the_same_problems(
+    story_copy: Path, monkeypatch: pytest.MonkeyPatch, data: dict[str, Any], planted: list[tuple[int, str]], soup: str
+) -> None:
+    texts = {name: yaml.safe_dump(content, allow_unicode=True) for name, content in data.items()}
+    names = sorted(texts)
+    for at, extra in planted:  # after the key of some object in a list
+        name = names[at % len(names)]
+        lines = texts[name].split("\n")
+        starts = [i for i, line in enumerate(lines) if line.startswith("  - ") and ":" in line] or [0]
+        i = starts[at % len(starts)]
+        lines[i] += extra
+        texts[name] = "\n".join(lines)
+    texts["soup.yaml"] = soup
+    for name, text in texts.items():
+        (story_copy / name).write_text(text, encoding="utf-8", errors="surrogatepass")
+    assert _check_lines(story_copy, True, monkeypatch) == _check_lines(story_copy, False, monkeypatch)
 
 
 # ================================================================== conditions

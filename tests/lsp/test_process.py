@@ -55,13 +55,21 @@ async def start_and_check(client: LanguageClient) -> None:
     await client.start_io(sys.executable, "-m", "game", "lsp")
     await client.initialize_async(t.InitializeParams(capabilities=t.ClientCapabilities()))
     client.initialized(t.InitializedParams())
-    published: asyncio.Future[t.PublishDiagnosticsParams] = asyncio.get_running_loop().create_future()
-    client.feature(t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)(lambda p: published.done() or published.set_result(p))
-    client.text_document_did_open(
-        t.DidOpenTextDocumentParams(
-            text_document=t.TextDocumentItem(uri=NODES.as_uri(), language_id="yaml", version=1, text=NODES.read_text())
+    # a story file, and an unsaved, unnamed buffer (the only thing kept in the server's temporary folder)
+    opened = {NODES.as_uri(): NODES.read_text(), "untitled:Untitled-1": "story: [\n"}
+    heard: set[str] = set()
+    published: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def hear(params: t.PublishDiagnosticsParams) -> None:
+        heard.add(params.uri)
+        if heard >= opened.keys() and not published.done():
+            published.set_result(None)
+
+    client.feature(t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)(hear)
+    for uri, text in opened.items():
+        client.text_document_did_open(
+            t.DidOpenTextDocumentParams(text_document=t.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text))
         )
-    )
     await asyncio.wait_for(published, 60)
 
 

@@ -20,13 +20,14 @@ from game.story.build import (
     ids_defined_in,
     unique_ids,
 )
-from game.story.yamlsafe import compose
+from game.story.yamlsafe import compose_tree
 
 
 def sections(text: str, nodes: set[str] = frozenset(), endings: set[str] = frozenset()) -> tuple[Builder, Sections]:  # type: ignore[assignment]
-    tree = compose(text, "f.yaml")
+    tree, checked = compose_tree(text, "f.yaml")
     assert tree is not None
     ctx = spec.Ctx()
+    ctx.checked = checked
     rec = spec.FILE.validate(tree, ctx)
     assert isinstance(rec, spec.Rec) and ctx.problems == [], ctx.problems
     b = Builder(Path("."), ctx, {"f.yaml": text.encode()})

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 from game.cli import main
 from game.story import check_story, load_story
 from game.story.diagnostics import StoryError
+from game.story.loader import FileCache
+from game.story.yamlsafe import MAX_FILE_BYTES
 
 BROKEN = Path(__file__).resolve().parent.parent / "stories" / "broken"
 CASES = sorted(p.name for p in BROKEN.iterdir() if p.is_dir())
@@ -184,3 +187,89 @@ def test_arbitrary_text_files_give_problems_not_crashes(tmp_path: Path, text: st
     (folder / "story.yaml").write_bytes(text.encode("utf-8", "replace"))
     result = check_story(folder)
     assert result.exit_code in (1, 2) or result.story is not None
+
+
+def _lines(result: object) -> list[str]:
+    return [str(p) for p in result.problems]  # type: ignore[attr-defined]
+
+
+def test_overrides_are_read_in_place_of_files_and_nothing_is_written(starter_copy: Path, tmp_path: Path) -> None:
+    nodes = starter_copy / "nodes.yaml"
+    typed = nodes.read_text(encoding="utf-8").replace("Crowds gather", "Crowds {gather", 1)
+    new = "flags:\n  - id: extra\n    description: an unsaved file\n"
+    before = {p: p.read_bytes() for p in starter_copy.iterdir()}
+    # by absolute path, and by path relative to the folder
+    got = check_story(starter_copy, overrides={nodes: typed.encode(), "acts/new.yaml": new.encode()})
+    assert {p: p.read_bytes() for p in starter_copy.iterdir()} == before and not (starter_copy / "acts").exists()
+    saved = tmp_path / "saved"
+    shutil.copytree(starter_copy, saved)
+    (saved / "nodes.yaml").write_text(typed, encoding="utf-8")
+    (saved / "acts").mkdir()
+    (saved / "acts" / "new.yaml").write_text(new, encoding="utf-8")
+    expected = check_story(saved)
+    assert [(p.code, Path(p.pos.file).name) for p in got.problems] == [("T001", "nodes.yaml"), ("W006", "new.yaml")]
+    assert _lines(got) == [line.replace(str(saved), str(starter_copy)) for line in _lines(expected)]
+    assert got.exit_code == expected.exit_code == 1
+    # without overrides, the files on disk
+    assert check_story(starter_copy).exit_code == 0
+
+
+def test_overrides_keep_the_bounds_and_ignore_what_is_not_a_story_file(starter_copy: Path, tmp_path: Path) -> None:
+    big = check_story(starter_copy, overrides={"big.yaml": b"#" * (MAX_FILE_BYTES + 1)})
+    assert [(p.code, p.pos.file) for p in big.errors] == [("Y007", str(starter_copy / "big.yaml"))]
+    ignored = {
+        tmp_path / "outside.yaml": b"nodes: [",
+        starter_copy / ".hidden.yaml": b"nodes: [",
+        starter_copy / "notes.txt": b"nodes: [",
+        "../escape.yaml": b"nodes: [",
+    }
+    assert check_story(starter_copy, overrides=ignored).problems == []
+    (tmp_path / "outside.yaml").write_text("glossary: []\n")
+    (starter_copy / "link.yaml").symlink_to(tmp_path / "outside.yaml")
+    linked = check_story(starter_copy, overrides={"link.yaml": b"nodes: ["})
+    assert [(p.code, p.pos.file) for p in linked.errors] == [("Y012", str(starter_copy / "link.yaml"))]
+
+
+def test_a_file_cache_gives_the_same_answers_as_a_fresh_check(tmp_path: Path) -> None:
+    root = tmp_path / "story"
+    shutil.copytree(BROKEN.parent / "starter", root)
+    nodes = (root / "nodes.yaml").read_text(encoding="utf-8")
+    story = (root / "story.yaml").read_text(encoding="utf-8")
+    nodes_versions = [
+        nodes,
+        nodes.replace("  - id: the_street", "  - id: the_cable", 1),  # a duplicate id
+        nodes.replace("choices:", "choises:", 1),  # a misspelt field: a suggestion, never cached
+        nodes.replace("title: Friday", "title: [Friday]", 1),  # a node lost: gotos to it fold into its problem
+        nodes + "\n  - [",  # cannot be parsed
+    ]
+    extra_versions = [
+        None,
+        "flags:\n  - id: extra\n    description: x\n",
+        "story: {id: x}\n",  # a story section that cannot be read: what needs it folds into it
+        "nodes: [{id: 3}]\n",
+        "endings:\n  - id: late\n    title: [x]\n",
+    ]
+    story_versions = [story, "story: [broken]\n"]  # a story section that cannot be read: what needs it folds into it
+    # each file changes while the others stay, in every combination
+    plan = [(n, e, s) for n in range(len(nodes_versions)) for e in range(len(extra_versions)) for s in range(2)]
+    plan += sorted(plan, key=lambda p: (p[2], p[1], p[0])) + sorted(plan, key=lambda p: (p[1], p[2], p[0]))
+    cache = FileCache()
+    for n, e, s in plan:
+        (root / "nodes.yaml").write_text(nodes_versions[n], encoding="utf-8")
+        (root / "story.yaml").write_text(story_versions[s], encoding="utf-8")
+        extra = extra_versions[e]
+        if extra is None:
+            (root / "extra.yaml").unlink(missing_ok=True)
+        else:
+            (root / "extra.yaml").write_text(extra, encoding="utf-8")
+        fresh, cached = check_story(root), check_story(root, cache=cache)
+        assert _lines(cached) == _lines(fresh), (n, e, s)
+        assert cached.exit_code == fresh.exit_code
+        assert (cached.story is None) == (fresh.story is None)
+    # an unchanged file is not read again
+    (root / "nodes.yaml").write_text(nodes_versions[1], encoding="utf-8")
+    fresh = check_story(root, cache=cache)
+    assert fresh.exit_code == 1
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr("game.story.loader._read_file", lambda *a: pytest.fail("read again"))
+        assert _lines(check_story(root, cache=cache)) == _lines(fresh)
