@@ -107,6 +107,7 @@ class StoryRef:
     id: str
     version: str
     hash: str = ""
+    scenario: str | None = None  # the scenario the game was played in (None: the full story)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +193,8 @@ def to_dict(
         )
     data: dict[str, object] = {
         "format_version": FORMAT_VERSION,
-        "story": {"id": story.id, "version": story.version, "hash": story.hash},
+        "story": {"id": story.id, "version": story.version, "hash": story.hash}
+        | ({"scenario": story.scenario.id} if story.scenario is not None else {}),
         "player": state.player,
         "seed": state.seed,
         "node": state.node,
@@ -492,7 +494,10 @@ def _validate(d: dict[str, object], name: str, written_as: int) -> Envelope:
     sid, sversion, shash = story.get("id"), story.get("version"), story.get("hash", "")
     _want(isinstance(sid, str) and isinstance(sversion, str), name, '"story" needs text "id" and "version"')
     _want(isinstance(shash, str), name, '"story.hash" must be text')
+    scenario = story.get("scenario")
+    _want(scenario is None or isinstance(scenario, str), name, '"story.scenario" must be text or null')
     assert isinstance(sid, str) and isinstance(sversion, str) and isinstance(shash, str)
+    assert scenario is None or isinstance(scenario, str)
     player = d["player"]
     _want(isinstance(player, str) and len(player) <= 200, name, '"player" must be text (at most 200 characters)')
     seed = d["seed"]
@@ -518,7 +523,7 @@ def _validate(d: dict[str, object], name: str, written_as: int) -> Envelope:
     assert isinstance(player, str) and isinstance(seed, int) and (ending is None or isinstance(ending, str))
     assert isinstance(created, str) and isinstance(updated, str)
     return Envelope(
-        StoryRef(sid, sversion, shash),
+        StoryRef(sid, sversion, shash, scenario),
         player,
         seed,
         node,
@@ -550,6 +555,13 @@ def state_from_envelope(d: Envelope, story: Story, name: str = "save") -> GameSt
     """
     if d.story.id != story.id:
         raise SaveError(f'{name}: this save belongs to the story "{d.story.id}", not "{story.id}"')
+    playing = story.scenario.id if story.scenario is not None else None
+    if d.story.scenario != playing:
+
+        def what(scenario: str | None) -> str:
+            return f'the scenario "{scenario}"' if scenario else "the full story"
+
+        raise SaveError(f"{name}: this save was made in {what(d.story.scenario)}, not {what(playing)}")
     same_story = d.story.hash == story.hash
     since = "" if same_story else f" (the save is from story version {d.story.version})"
     if same_story:

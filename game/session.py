@@ -35,6 +35,8 @@ from .engine.core import states_from_start
 from .errors import UsageError
 from .paths import default_saves, story_dir
 from .present import Decision, decisions, describe, node_title
+from .progress import FILE_NAME as ENDINGS_FOUND_FILE
+from .progress import EndingsFound, default_file
 from .saves import (
     AUTOSAVE,
     PlaySettings,
@@ -78,6 +80,7 @@ class Settings:
     min_rationale: int = DEFAULT_MIN_RATIONALE
     show_effects: bool = True
     per_player: bool = False
+    scenario: str | None = None  # play one of the story's scenarios (--scenario; None: the full story)
 
     def __post_init__(self) -> None:
         if not 0 <= self.min_rationale <= MAX_MIN_RATIONALE:
@@ -110,6 +113,7 @@ class Settings:
             min_rationale=minimum if isinstance(minimum, int) else DEFAULT_MIN_RATIONALE,
             show_effects=options.get("hide_effects") is not True,
             per_player=options.get("per_player_saves") is True,
+            scenario=text("scenario"),
         )
 
 
@@ -141,12 +145,17 @@ class ReloadResult:
     fallback: str = ""
 
 
-def open_story(path: Path) -> Story:
-    """Load a story to play; a story that cannot be loaded is a UsageError with its one-line summary."""
+def open_story(path: Path, scenario: str | None = None) -> Story:
+    """Load a story to play (in one of its scenarios); a story that cannot be loaded or a
+    scenario it does not have is a UsageError with a one-line message."""
     try:
-        return load_story(path)
+        story = load_story(path)
     except StoryError as exc:
         raise UsageError(exc.summary(path)) from None
+    try:
+        return story.scenario_named(scenario)
+    except ValueError as exc:
+        raise UsageError(f"--scenario: {exc}") from None
 
 
 def tidy_rationale(text: str) -> str:
@@ -172,11 +181,12 @@ class Session:
     keep_autosave: bool = True
     _writer: ThreadPoolExecutor | None = field(default=None, repr=False)
     _pending: list[Future[list[str]]] = field(default_factory=list, repr=False)
+    _slot: str | None = field(default=None, repr=False)  # this game's own slot, once it has one
 
     @classmethod
     def open(cls, settings: Settings, *, keep_autosave: bool = True) -> Session:
         """Load the story (raises UsageError) and start a session without a game."""
-        story = open_story(settings.story_path)
+        story = open_story(settings.story_path, settings.scenario)
         return cls(story, settings, None, settings.name, settings.show_effects, settings.classroom, keep_autosave)
 
     # ------------------------------------------------------------ start
@@ -190,6 +200,7 @@ class Session:
         self.classroom = game.classroom
         seed = game.seed if game.seed is not None else secrets.randbelow(2**31)
         self.state = new_game(self.story, seed, player)
+        self._slot = self._fresh_slot()
         return self.state
 
     def begin(self) -> GameState:
@@ -255,6 +266,11 @@ class Session:
         self.state = choose(self.story, self.state, choice_id, tidy_rationale(rationale))
         made = describe(self.story, self.state)
         assert made is not None
+        if made.ending is not None:
+            try:
+                self.endings_found().add(self.story.id, made.ending)
+            except SaveError:
+                pass  # a read-only data folder: the game goes on, only the count is not kept
         return made
 
     def can_undo(self) -> bool:
@@ -278,18 +294,43 @@ class Session:
             raise SaveError("enter your name first: each player's saves are kept apart")
         return root / slug(self.player)
 
-    def game_slot(self, today: date | None = None) -> str:
-        """The slot this game is kept in: in classroom mode the player's name and the date, else "autosave"."""
+    def slot_base(self, today: date | None = None) -> str:
+        """What a game's slot is named after: in classroom mode the player's name and the date, else "autosave"."""
         if self.classroom and self.player:
             return f"{slug(self.player)}-{(today or date.today()).isoformat()}"
         return AUTOSAVE
 
+    def game_slot(self) -> str:
+        """The slot this game is kept in: its own, so that a new game never overwrites another game.
+
+        A new game takes the first free name of ``slot_base()``, ``-2``,
+        ``-3``...; a loaded game keeps the slot it was loaded from.
+        """
+        return self._slot or self._fresh_slot()
+
+    def _fresh_slot(self) -> str:
+        base = self.slot_base()
+        try:
+            folder = self.saves_dir
+            taken = {p.stem for p in folder.glob("*.json")} if folder.is_dir() else set()
+        except (SaveError, OSError):
+            taken = set()
+        n, name = 1, base
+        while name in taken:
+            n += 1
+            name = f"{base}-{n}"
+        return name
+
     def autosave_slots(self) -> list[str]:
-        """Every slot written after a decision."""
-        wanted = [AUTOSAVE if self.keep_autosave else None, self.settings.autosave]
-        if self.classroom and self.player:
-            wanted.append(self.game_slot())
-        return list(dict.fromkeys(slot for slot in wanted if slot))
+        """Every slot written after a decision: the game's own (the app's, or in classroom mode) and --autosave's."""
+        own = self.game_slot() if self.keep_autosave or (self.classroom and self.player) else None
+        return list(dict.fromkeys(slot for slot in (own, self.settings.autosave) if slot))
+
+    def endings_found(self) -> EndingsFound:
+        """The endings this player has found across games: in the data folder, or the player's own save folder."""
+        if self.settings.per_player:
+            return EndingsFound(self.saves_dir / ENDINGS_FOUND_FILE)
+        return EndingsFound(default_file())
 
     def play_settings(self) -> PlaySettings:
         return PlaySettings(self.classroom, self.show_effects)
@@ -332,6 +373,12 @@ class Session:
             self._writer.shutdown(wait=True)
             self._writer = None
 
+    def _saves_folder(self) -> Path | None:
+        try:
+            return self.saves_dir.resolve()
+        except SaveError:
+            return None
+
     def _autosave_dir(self) -> Path | SaveError:
         try:
             return self.saves_dir
@@ -365,8 +412,18 @@ class Session:
         self.flush()
         path = name_or_path if isinstance(name_or_path, Path) else resolve_save(self.saves_dir, name_or_path)
         envelope = read_envelope(path)
-        state = state_from_envelope(envelope, self.story, str(path))
+        story = self.story
+        if envelope.story.id == story.id and envelope.story.scenario != (story.scenario.id if story.scenario else None):
+            try:
+                story = story.with_scenario(envelope.story.scenario)  # a save plays on in the scenario it was made in
+            except KeyError:
+                raise SaveError(
+                    f'{path}: made in the scenario "{envelope.story.scenario}", which this story does not have'
+                ) from None
+        state = state_from_envelope(envelope, story, str(path))
+        self.story = story
         self.state = state
+        self._slot = path.stem if path.resolve().parent == self._saves_folder() else self._fresh_slot()
         if state.player:
             self.player = state.player
         kept = envelope.settings
@@ -415,8 +472,11 @@ class Session:
     # ------------------------------------------------------------ reload
     def reload(self) -> ReloadResult:
         """Load the story again from disk and carry the game over."""
+        scenario = self.story.scenario.id if self.story.scenario else None
         try:
-            new = load_story(self.settings.story_path)
+            new = load_story(self.settings.story_path).scenario_named(scenario)  # the same scenario as before
+        except ValueError as exc:
+            return ReloadResult("error", f"Could not reload the story: {clean_line(str(exc))}; the old story is kept.")
         except StoryError as exc:
             errors = [p for p in exc.problems if p.severity == "error"] or exc.problems
             lines = tuple(str(p) for p in errors) or (str(exc),)
