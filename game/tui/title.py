@@ -1,8 +1,11 @@
 """The title screen, and the base and keys shared by the main screens.
 
-Only what the title screen needs is imported here, so the first screen is
-drawn quickly; the game and ending screens (game.tui.screens) load when a
-game starts.
+The title screen is the first thing drawn, before the story is loaded: it
+shows the wordmark and the menu at once and fills in the story's premise,
+content note, "Endings found" and the Continue line when the app's session
+is ready (:class:`~game.tui.messages.SessionReady`). So this module imports
+nothing of the game's lower layers at import time; the game and ending
+screens (game.tui.screens) load when a game starts.
 """
 
 from __future__ import annotations
@@ -14,16 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer
 
-from ..present import when
-from ..session import Session
-from ..story.text import clean_line
-from .messages import StoryReloaded
+from .messages import SessionReady, StoryReloaded
 from .text import Text, plain, reflow
 
 if TYPE_CHECKING:
+    from ..session import Session
     from .app import TightropeApp
 
 WORDMARK = "T I G H T R O P E"
@@ -33,7 +34,8 @@ ROPE = "━━━━━━━━━━━━━━━━━━━━━━━━
 COMMON = [
     Binding("g", "app.glossary", "Glossary"),
     Binding("question_mark", "app.help", "Help", key_display="?"),
-    Binding("r,ctrl+r", "app.reload", "Reload story", show=False),
+    Binding("r,ctrl+r", "app.reload", "Reload"),
+    Binding("f2", "app.watch", "Watch (--debug)", show=False),
 ]
 
 
@@ -56,6 +58,8 @@ class MainScreen(Screen[None]):
         """Fill what compose leaves empty (after a reload rebuilt the screen)."""
 
     def topbar(self, right: str) -> Horizontal:
+        from ..story.text import clean_line
+
         return Horizontal(
             Text(plain(clean_line(self.session.story.meta.title), "bold"), id="topbar-title"),
             Text(right, id="topbar-info"),
@@ -67,6 +71,7 @@ class MainScreen(Screen[None]):
         bits = []
         if s.state is not None:
             bits.append(f"Turn {s.state.turn}")
+            bits.append(f"Seed {s.state.seed}")
         if s.player:
             bits.append(s.player)
         if s.classroom:
@@ -80,6 +85,9 @@ class TitleScreen(MainScreen):
         Binding("n", "app.new_game", "New game"),
         Binding("c", "app.continue_game", "Continue"),
         Binding("l", "app.load", "Load"),
+        Binding("s", "app.scenario", "Scenario", show=False),
+        Binding("f", "app.endings", "Endings found", show=False),
+        Binding("w", "app.cast", "Who's who", show=False),
         *COMMON,
         Binding("q", "app.quit_confirm", "Quit"),
         Binding("down,right", "app.focus_next", "Next", show=False),
@@ -91,62 +99,107 @@ class TitleScreen(MainScreen):
         ("new_game", "New game", "n"),
         ("continue_game", "Continue", "c"),
         ("load", "Load", "l"),
-        ("help", "How to play", "?"),
+        ("scenario", "Scenario", "s"),
+        ("endings", "Endings", "f"),
+        ("cast", "Who's who", "w"),
         ("glossary", "Glossary", "g"),
+        ("help", "Help", "?"),
         ("quit_confirm", "Quit", "q"),
     )
 
     def compose(self) -> ComposeResult:
-        meta = self.session.story.meta
+        # only constants here: this is drawn before the story is loaded
         with VerticalScroll(id="title-scroll"):
             with Vertical(id="title-box"):
-                yield Text(plain(WORDMARK, "bold"), id="wordmark")
-                yield Text(ROPE, id="rope")
-                yield Text(plain(clean_line(meta.title), "italic"), id="story-title")
-                if meta.premise:
-                    yield Text(reflow(meta.premise), id="premise")
-                if meta.content_note:
-                    yield Text(
-                        Content.assemble(("Content note: ", "bold"), reflow(meta.content_note)),
-                        id="content-note",
-                    )
-                with Center(), Grid(id="menu"):
-                    for action, label, key in self.MENU:
-                        yield Button(f"{key}  {label}", id=f"menu-{action}", classes="menu-item", compact=True)
-                yield Text(id="continue-detail", classes="hint")
-        yield Footer()
+                yield Text(Content.styled(WORDMARK, "bold"), id="wordmark")
+                yield Text(Content(ROPE), id="rope")
+                yield Text(Content.styled("Loading the story…", "italic"), id="story-title")
+                yield Text(id="premise")
+                yield Text(id="content-note")
+        with Vertical(id="title-menu"):
+            with Center(), Grid(id="menu"):
+                for action, label, key in self.MENU:
+                    yield Button(Content(f"{key} {label}"), id=f"menu-{action}", classes="menu-item", compact=True)
+            yield Text(id="continue-detail", classes="hint")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        if self.tapp.ready:
+            self.after_recompose()
+
+    def on_session_ready(self, message: SessionReady) -> None:
         self.after_recompose()
-        self.query_one("#title-scroll", VerticalScroll).scroll_home(animate=False)
 
     def after_recompose(self) -> None:
+        from ..story.text import clean_line
+
+        s = self.session
+        meta = s.story.meta
+        self.query_one("#story-title", Text).set(plain(clean_line(meta.title), "italic"))
+        premise = self.query_one("#premise", Text)
+        premise.set(reflow(meta.premise) if meta.premise else "")
+        premise.display = bool(meta.premise)
+        note = self.query_one("#content-note", Text)
+        note.set(Content.assemble(("Content note: ", "bold"), reflow(meta.content_note)) if meta.content_note else "")
+        note.display = bool(meta.content_note)
+        self.query_one("#menu-scenario", Button).display = bool(s.story.full and s.story.full.scenarios or s.story.scenarios)
         self.fill_menu()
+        self.query_one("#title-scroll", VerticalScroll).scroll_home(animate=False)
 
     def on_screen_resume(self) -> None:
-        self.fill_menu()
+        if self.tapp.ready:
+            self.fill_menu()
 
     def fill_menu(self) -> None:
+        from ..present import when
+        from ..story.text import clean_line
+
         s = self.session
         try:
             latest = s.latest()
         except Exception:  # noqa: BLE001 - per-player saves before a name is known: Continue asks for it
             latest = None
-        detail = self.query_one("#continue-detail", Text)
         button = self.query_one("#menu-continue_game", Button)
+        bits: list[str] = []
+        if s.story.scenario is not None:
+            bits.append(f"Scenario: {clean_line(s.story.scenario.title)}")
         if latest is not None:
             who = f"{clean_line(latest.player)} · " if latest.player else ""
-            detail.set(f"Continue: {who}{s.slot_scene(latest)} · {when(latest.updated)}")
+            bits.append(f"Continue: {who}{s.slot_scene(latest)} · {when(latest.updated)}")
             button.disabled = False
         elif s.settings.per_player and not s.player:
-            detail.set("")
             button.disabled = False
         else:
-            detail.set("No saved game yet.")
+            bits.append("No saved game yet")
             button.disabled = True
+        found, total = self.tapp.endings_count()
+        if total:
+            bits.append(f"Endings found: {found} of {total}")
+        self.query_one("#continue-detail", Text).set("  ·  ".join(bits))
 
     @on(Button.Pressed, ".menu-item")
     async def picked(self, event: Button.Pressed) -> None:
         action = (event.button.id or "").removeprefix("menu-")
         if action:
             await self.run_action(f"app.{action}")
+
+
+class TooSmallScreen(ModalScreen[None]):
+    """Covers everything while the terminal is smaller than the game needs; goes when it is large enough."""
+
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", show=False)]
+
+    def __init__(self, least: tuple[int, int]) -> None:
+        super().__init__()
+        self.least = least
+
+    def compose(self) -> ComposeResult:
+        cols, rows = self.least
+        yield Text(
+            Content(
+                f"Tightrope needs a terminal of at least {cols} columns by {rows} rows. "
+                "Make the window larger (or the font smaller) and the game comes back as it was. "
+                "Ctrl+Q quits."
+            ),
+            id="too-small",
+        )
