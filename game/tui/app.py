@@ -145,7 +145,7 @@ class TightropeApp(App[int]):
 
     def _failed(self, problem: UsageError) -> None:
         self.failure = problem
-        self.exit(2)
+        self.exit(2, return_code=2)
 
     def _opened(self, session: Session) -> None:
         self._session = session
@@ -167,9 +167,6 @@ class TightropeApp(App[int]):
             self.call_after_refresh(lambda: self.run_worker(self.open_session, thread=True, name="open the story"))
         elif self.start_load:
             self.load_save(self.start_load)
-        self.check_size()
-
-    def on_resize(self) -> None:
         self.check_size()
 
     def check_size(self) -> None:

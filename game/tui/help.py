@@ -218,7 +218,12 @@ class GlossaryScreen(InfoScreen):
         self.show(self.query_text)
 
     def matches(self, query: str) -> list[tuple[str, str, str]]:
-        return [(e.term, e.definition, e.source) for e in glossary(self.story, query)]
+        """The entries that match, the term asked for (or its short form) first."""
+        from ..present import lookup
+
+        exact = {e.term for e in lookup(self.story, query)} if query.strip() else set()
+        found = [(e.term, e.definition, e.source) for e in glossary(self.story, query)]
+        return [f for f in found if f[0] in exact] + [f for f in found if f[0] not in exact]
 
     def show(self, query: str) -> None:
         found = self.matches(query)

@@ -16,7 +16,7 @@ from ..present import BASIS_LABEL, scene_heading, speakers, threshold_warnings
 from ..story.text import clean_line
 from .messages import GameChanged
 from .text import Text, plain, reflow
-from .title import COMMON, MainScreen
+from .title import COMMON, MainScreen, quietly
 from .widgets import (
     ChoiceList,
     MeterChart,
@@ -85,7 +85,7 @@ class GameScreen(MainScreen):
                 yield Timeline(id="timeline")
                 if self.tapp.author_watch:
                     yield WatchPanel(s.story, id="watch")
-        yield Footer(compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.show_advisors = self.tapp.show_advisors
@@ -224,7 +224,7 @@ class EndingScreen(MainScreen):
     BINDINGS = [
         Binding("n", "app.new_game", "New game"),
         Binding("p", "app.play_again", "Play again"),
-        Binding("u,ctrl+z", "app.undo", "Undo"),
+        Binding("u,ctrl+z", "app.undo", "Undo", show=False),
         Binding("s", "app.save", "Save", show=False),
         Binding("l", "app.load", "Load", show=False),
         Binding("e", "app.export", "Export"),
@@ -233,7 +233,7 @@ class EndingScreen(MainScreen):
         Binding("m", "jump('chart')", "Chart", show=False),
         Binding("v", "jump('review')", "Decisions", show=False),
         Binding("w", "app.cast", "Who's who", show=False),
-        *COMMON,
+        *quietly(COMMON, "app.glossary"),
         Binding("q", "app.title", "Title"),
     ]
     AUTO_FOCUS = "#ending-body"
@@ -285,7 +285,7 @@ class EndingScreen(MainScreen):
             yield Text(decision_review(s.decisions()), classes="para", id="review-text")
             if s.classroom:
                 yield Text("Press e to export your decision record for your teacher.", classes="hint")
-        yield Footer(compact=True)
+        yield Footer()
 
     def found_line(self) -> Content:
         s = self.session

@@ -31,12 +31,23 @@ WORDMARK = "T I G H T R O P E"
 ROPE = "━━━━━━━━━━━━━━━━━━━━━━━━ ● ━━━━━━━━━━━━━━━━━━━━━━━━"
 
 # shared by every main screen; "app." actions live on TightropeApp
+GLOSSARY = Binding("g", "app.glossary", "Glossary")
 COMMON = [
-    Binding("g", "app.glossary", "Glossary"),
+    GLOSSARY,
     Binding("question_mark", "app.help", "Help", key_display="?"),
     Binding("r,ctrl+r", "app.reload", "Reload"),
     Binding("f2", "app.watch", "Watch (--debug)", show=False),
 ]
+
+
+def quietly(bindings: list[Binding], *actions: str) -> list[Binding]:
+    """The bindings with those actions left out of the footer (still in the help and the palette), so the footer fits 80 columns."""
+    return [
+        Binding(b.key, b.action, b.description, show=False, key_display=b.key_display, priority=b.priority)
+        if b.action in actions
+        else b
+        for b in bindings
+    ]
 
 
 class MainScreen(Screen[None]):
@@ -49,6 +60,9 @@ class MainScreen(Screen[None]):
     @property
     def session(self) -> Session:
         return self.tapp.session
+
+    def on_resize(self) -> None:
+        self.app.call_later(self.tapp.check_size)  # below 80x24 a message covers the screen
 
     async def on_story_reloaded(self, message: StoryReloaded) -> None:
         await self.recompose()
@@ -84,11 +98,11 @@ class TitleScreen(MainScreen):
     BINDINGS = [
         Binding("n", "app.new_game", "New game"),
         Binding("c", "app.continue_game", "Continue"),
-        Binding("l", "app.load", "Load"),
+        Binding("l", "app.load", "Load", show=False),  # the menu shows every key; the footer keeps to 80 columns
         Binding("s", "app.scenario", "Scenario", show=False),
         Binding("f", "app.endings", "Endings found", show=False),
         Binding("w", "app.cast", "Who's who", show=False),
-        *COMMON,
+        *quietly(COMMON, "app.glossary"),
         Binding("q", "app.quit_confirm", "Quit"),
         Binding("down,right", "app.focus_next", "Next", show=False),
         Binding("up,left", "app.focus_previous", "Previous", show=False),
@@ -121,7 +135,7 @@ class TitleScreen(MainScreen):
                 for action, label, key in self.MENU:
                     yield Button(Content(f"{key} {label}"), id=f"menu-{action}", classes="menu-item", compact=True)
             yield Text(id="continue-detail", classes="hint")
-        yield Footer(compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         if self.tapp.ready:
@@ -192,6 +206,9 @@ class TooSmallScreen(ModalScreen[None]):
     def __init__(self, least: tuple[int, int]) -> None:
         super().__init__()
         self.least = least
+
+    def on_resize(self) -> None:
+        self.app.call_later(cast("TightropeApp", self.app).check_size)  # large enough again: the game comes back
 
     def compose(self) -> ComposeResult:
         cols, rows = self.least
