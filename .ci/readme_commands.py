@@ -9,7 +9,8 @@ pointing at a scratch folder:
 * the quick-start test line is what CI itself runs next, so it is skipped
   here (as are the lint and type lines CI has just run);
 * commands that start the terminal app run in tmux and must draw it;
-* `tightrope serve` must answer HTTP on localhost;
+* `tightrope serve` must answer HTTP on localhost, and its teacher view
+  (the address it prints) must answer with its key and refuse without it;
 * everything else must exit 0.
 
 Usage: python3 .ci/readme_commands.py [--list]
@@ -19,12 +20,15 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -81,6 +85,39 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the process group proc leads (as Ctrl+C would reach it), SIGKILL after 15 s; then nothing is left."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever of the group is still there
+        except ProcessLookupError:
+            pass
+        proc.wait()
+
+
+def status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def check_teacher_view(cmd: str, banner: str) -> None:
+    """The teacher address serve printed answers 200 with its key and 403 without it."""
+    found = re.search(r"(http://\S+/teacher)\?key=(\S+)", banner)
+    if found is None:
+        raise SystemExit(f"readme: `{cmd}` printed no teacher address:\n{banner[-2000:]}")
+    page, key = found.group(1), found.group(2)
+    if status(f"{page}?key={key}") != 200 or status(page) != 403:
+        raise SystemExit(f"readme: `{cmd}`: the teacher view did not answer 200 with its key and 403 without")
+
+
 def main() -> int:
     cmds = commands()
     if "--list" in sys.argv:
@@ -109,8 +146,13 @@ def main() -> int:
                 tmux_screen(cmd, scratch, env, "New game", timeout=60)
             elif k == "serve":
                 port = free_port()
-                local = re.sub(r"--host \S+", "--host 127.0.0.1", cmd) + f" --port {port}"
-                proc = subprocess.Popen(local, shell=True, cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                local = shlex.split(re.sub(r"--host \S+", "--host 127.0.0.1", cmd)) + ["--port", str(port)]
+                log = Path(tmp) / "serve.log"
+                # no shell, and a process group of its own: stopping it stops the server and its warm process
+                with log.open("wb") as out:
+                    proc = subprocess.Popen(
+                        local, cwd=scratch, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                    )
                 try:
                     for _ in range(60):
                         time.sleep(0.5)
@@ -121,10 +163,11 @@ def main() -> int:
                         except OSError:
                             continue
                     else:
+                        print(log.read_text(errors="replace")[-3000:])
                         raise SystemExit(f"readme: `{cmd}` did not answer on 127.0.0.1:{port}")
+                    check_teacher_view(cmd, log.read_text(errors="replace"))
                 finally:
-                    proc.terminate()
-                    proc.wait(timeout=10)
+                    stop_group(proc)
             else:
                 done = subprocess.run(
                     cmd, shell=True, cwd=scratch, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600

@@ -4,7 +4,10 @@ Plays N random classroom games of a story (a rationale at every key
 decision), writes them as saves, then times and measures:
 
 * tightrope report (collect + build + render Markdown, HTML and CSV);
-* tightrope transcript of one save in each format;
+* tightrope transcript of one save in each format, and of the whole class
+  (``--out-dir``, HTML);
+* one refresh of serve's teacher view (the data it asks for every 5 s, and
+  the page), with every save in a per-player folder as serve keeps them;
 * the size of the outputs.
 
 Usage: .venv/bin/python benchmarks/classroom.py [--story DIR] [--students N] [--seed S] [--keep DIR]
@@ -23,7 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from game.classroom.handback import write_class_records  # noqa: E402
 from game.classroom.report import build_report, collect, render_report  # noqa: E402
+from game.classroom.teacher import class_status, status_json, teacher_page  # noqa: E402
 from game.engine import new_game, options  # noqa: E402
 from game.engine.core import choose  # noqa: E402
 from game.paths import default_story  # noqa: E402
@@ -48,7 +53,8 @@ def simulate(story: Story, folder: Path, students: int, seed: int) -> None:
             opts = [o for o in options(story, state) if o.enabled]
             why = rng.choice(REASONS) if story.nodes[state.node].key else ""
             state = choose(story, state, rng.choice(opts).choice.id, why)
-        write_save(folder / f"student-{n:03d}.json", story, state)
+        (folder / f"Student-{n:03d}").mkdir(exist_ok=True)  # per player, as tightrope serve keeps them
+        write_save(folder / f"Student-{n:03d}" / f"student-{n:03d}.json", story, state)
 
 
 def timed(label: str, fn, repeat: int = 3):  # type: ignore[no-untyped-def]
@@ -82,10 +88,19 @@ def main() -> int:
         for fmt in ("md", "html", "csv"):
             text = timed(f"render report {fmt}", lambda fmt=fmt: render_report(report, fmt))
             print(f"{'':<40} {len(text.encode()):9,d} bytes")
-        save = sorted(folder.glob("*.json"))[0]
+        save = sorted(folder.rglob("*.json"))[0]
         for fmt in ("md", "html", "json"):
             text = timed(f"transcript {fmt} (one save)", lambda fmt=fmt: render_transcript(save, fmt, story))
             print(f"{'':<40} {len(text.encode()):9,d} bytes")
+        with tempfile.TemporaryDirectory(prefix="tightrope-records-") as out:
+            done = timed(
+                "transcript --out-dir, html (the class)", lambda: write_class_records([folder], story, "html", Path(out))
+            )
+            print(f"{'':<40} {len(done.written):9,d} records")
+        rows = timed("teacher view: data (one refresh)", lambda: status_json(class_status(folder, story)))
+        print(f"{'':<40} {len(rows['students']):9,d} students")  # type: ignore[arg-type]
+        page = timed("teacher view: the page", lambda: teacher_page(class_status(folder, story), story, folder, "k", "n"))
+        print(f"{'':<40} {len(page.encode()):9,d} bytes")
         tracemalloc.start()
         games, skipped = collect([folder], story)
         render_report(build_report(story, games, skipped), "html")

@@ -6,6 +6,10 @@
 Generates stories of 1,000 and 10,000 nodes with benchmarks/gen_story.py and
 measures, each in a fresh subprocess:
 
+* a bare libyaml parse of the same files: every YAML event of every file
+  read with libyaml's parser (``yaml.parse`` with ``CSafeLoader``), nothing
+  built from them; the yardstick for the check; and, for comparison,
+  libyaml's own composer (``yaml.compose``: a node tree, no positions kept);
 * load-and-check: ``check_story(DIR)`` (reading, YAML, validation,
   compilation, warnings), timed inside the process, and the whole
   ``tightrope check DIR`` command (interpreter start included);
@@ -16,8 +20,9 @@ For every measurement it reports the best wall time of ``--repeat`` runs,
 the CPU time, the peak resident memory of the process (ru_maxrss, from
 wait4) and, in one more run under tracemalloc, the peak of memory allocated
 by Python. A baseline row shows what the interpreter and the imports alone
-take. The aim at 10,000 nodes: under 2 seconds and under 300 MB for
-load-and-check.
+take. The aims at 10,000 nodes: load-and-check in at most 3 times the CPU
+time of the bare libyaml parse (both timed inside their process, in the
+same run), under 2 seconds and under 300 MB.
 
 Times are wall-clock on whatever else the machine is doing: run it on a
 quiet machine, and compare rows of one run rather than runs of different days.
@@ -44,18 +49,37 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 AIM_SECONDS = 2.0
 AIM_MB = 300.0
-TASKS = ("baseline", "check", "cli-check", "explore")
+AIM_RATIO = 3.0  # check CPU time / bare libyaml parse CPU time
+TASKS = ("baseline", "parse", "compose", "check", "cli-check", "explore")
 
 
 # ------------------------------------------------------------------ child side
 def child(task: str, folder: str, trace: bool) -> None:
     """Run one task in this fresh process and print one JSON line about it."""
+    import gc
+
     if trace:
         tracemalloc.start()
+    gc.disable()  # as check_story does while it loads: the same conditions for both
     began = time.perf_counter()
+    cpu = time.process_time()
     code = 0
     if task == "baseline":
         import game.cli  # noqa: F401  (what every command imports first)
+    elif task in ("parse", "compose"):
+        import yaml
+        from yaml.events import StreamEndEvent
+
+        for path in sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in (".yaml", ".yml")):
+            parser = yaml.CSafeLoader(path.read_text(encoding="utf-8"))
+            try:
+                if task == "compose":  # libyaml's own composer: a node tree, for comparison
+                    parser.get_single_node()
+                else:
+                    while parser.get_event().__class__ is not StreamEndEvent:
+                        pass
+            finally:
+                parser.dispose()
     elif task == "check":
         from game.story import check_story
 
@@ -67,8 +91,9 @@ def child(task: str, folder: str, trace: bool) -> None:
         with contextlib.redirect_stdout(io.StringIO()):
             code = main(["explore", folder])
     seconds = time.perf_counter() - began
+    cpu = time.process_time() - cpu
     peak = tracemalloc.get_traced_memory()[1] if trace else 0
-    print(json.dumps({"seconds": seconds, "exit": code, "trace_peak_mb": peak / 2**20}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "exit": code, "trace_peak_mb": peak / 2**20}))
 
 
 # ------------------------------------------------------------------ parent side
@@ -79,6 +104,7 @@ class Measure:
     cpu: float  # user + system seconds of the process
     maxrss_mb: float
     exit: int
+    task_cpu: float = 0.0  # CPU seconds of the task alone, in the process (0 for cli-check)
 
 
 def run_once(task: str, folder: Path, trace: bool = False) -> tuple[Measure, float]:
@@ -97,7 +123,9 @@ def run_once(task: str, folder: Path, trace: bool = False) -> tuple[Measure, flo
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
     report = json.loads(text.strip().splitlines()[-1]) if task != "cli-check" else {"seconds": 0.0, "exit": proc.returncode}
-    measure = Measure(wall, report["seconds"], usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, report["exit"])
+    measure = Measure(
+        wall, report["seconds"], usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, report["exit"], report.get("cpu", 0.0)
+    )
     return measure, float(report.get("trace_peak_mb", 0.0))
 
 
@@ -105,6 +133,7 @@ def measure(task: str, folder: Path, repeat: int, trace: bool) -> tuple[Measure,
     runs = [run_once(task, folder)[0] for _ in range(repeat)]
     best = min(runs, key=lambda m: m.wall)
     best.maxrss_mb = max(m.maxrss_mb for m in runs)
+    best.task_cpu = min(m.task_cpu for m in runs)
     peak = run_once(task, folder, trace=True)[1] if trace and task != "cli-check" else 0.0
     return best, peak
 
@@ -131,30 +160,43 @@ def main(argv: list[str] | None = None) -> int:
     from gen_story import generate
 
     results = []
+    ratios: list[dict[str, float]] = []
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; best wall of {args.repeat}, peak memory of all runs")
-    header = f"{'nodes':>6} {'task':10} {'wall s':>7} {'task s':>7} {'CPU s':>6} {'RSS MB':>7} {'traced MB':>9}  verdict"
+    header = f"{'nodes':>6} {'task':10} {'wall s':>7} {'task s':>7} {'task CPU':>8} {'CPU s':>6} {'RSS MB':>7} {'traced MB':>9}  verdict"
     print(header)
     with tempfile.TemporaryDirectory() as tmp:
         for nodes in args.nodes:
             folder = generate(Path(tmp) / f"story-{nodes}", nodes, seed=0)
             print(f"{nodes:>6} story      {story_size(folder)}", flush=True)
+            parse_cpu = 0.0
             for task in args.tasks:
-                m, peak = measure(task, folder, args.repeat, not args.no_trace)
+                m, peak = measure(task, folder, args.repeat, not args.no_trace and task != "parse")
                 verdict = ""
+                if task == "parse":
+                    parse_cpu = m.task_cpu
+                if task == "check" and parse_cpu:
+                    ratio = m.task_cpu / parse_cpu
+                    verdict = (
+                        f"{ratio:.1f}x the bare parse ({'meets' if ratio <= AIM_RATIO else 'MISSES'} the aim of {AIM_RATIO:g}x); "
+                    )
+                    results_ratio = {"nodes": nodes, "ratio": ratio}
+                    ratios.append(results_ratio)
                 if task in ("check", "cli-check") and nodes >= 10_000:
                     seconds = m.inside if task == "check" else m.wall
                     ok = seconds < AIM_SECONDS and m.maxrss_mb < AIM_MB
-                    verdict = f"{'meets' if ok else 'MISSES'} the aim (< {AIM_SECONDS:g} s, < {AIM_MB:g} MB)"
+                    verdict += f"{'meets' if ok else 'MISSES'} the aim (< {AIM_SECONDS:g} s, < {AIM_MB:g} MB)"
                 if m.exit not in (0,):
                     verdict += f" exit {m.exit}"
                 traced = f"{peak:9.1f}" if peak else f"{'-':>9}"
                 inside = f"{m.inside:7.2f}" if task != "cli-check" else f"{'-':>7}"
+                task_cpu = f"{m.task_cpu:8.2f}" if task != "cli-check" else f"{'-':>8}"
                 print(
-                    f"{nodes:>6} {task:10} {m.wall:7.2f} {inside} {m.cpu:6.2f} {m.maxrss_mb:7.1f} {traced}  {verdict}", flush=True
+                    f"{nodes:>6} {task:10} {m.wall:7.2f} {inside} {task_cpu} {m.cpu:6.2f} {m.maxrss_mb:7.1f} {traced}  {verdict}",
+                    flush=True,
                 )
                 results.append({"nodes": nodes, "task": task, **m.__dict__, "trace_peak_mb": peak})
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps({"measures": results, "check_to_parse": ratios}, indent=2))
     return 0
 
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .errors import UsageError
+from .lsp import cli as lsp_cli
 from .paths import story_dir
 
 DEFAULT_COMMAND = "play"  # what `tightrope` does with no command word (`tightrope --seed 3` plays)
@@ -51,6 +52,7 @@ def build_parser(play_only: bool = False) -> argparse.ArgumentParser:
     sub.add_parser("schema", help="print the JSON Schema (draft-07) of story files").set_defaults(handler=cmd_schema)
     author_cli.register(sub)
     classroom_cli.register(sub)
+    lsp_cli.register(sub)
     return parser
 
 
@@ -73,13 +75,27 @@ def _register_play(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     p.add_argument("--min-rationale", type=int, default=None, metavar="N", help=MIN_RATIONALE_HELP)
     p.add_argument("--hide-effects", action="store_true", help="do not show the direction of each choice's effects")
+    p.add_argument("--no-undo", action="store_true", help="turn undo off (every undo is kept in the save when it is on)")
+    p.add_argument(
+        "--scenario",
+        default=None,
+        metavar="NAME",
+        help="play one of the story's scenarios (lesson, ...) instead of the full story",
+    )
     p.add_argument(
         "--per-player-saves",
         action="store_true",
         help="keep each player's saves in their own sub-folder (used by tightrope serve)",
     )
-    p.add_argument("--scenario", default=None, metavar="NAME", help="play one of the story's scenarios (default: the full story)")
     p.add_argument("--debug", action="store_true", help="for authors: the app shows a watch of every flag and visit count")
+    p.add_argument("--start", default=None, metavar="NODE", help="start a new game at this scene (for trying a scene)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=None,
+        metavar="NAME=VALUE",
+        help="a meter (us=40) or flag (consulted=true) value at the start; repeat for several",
+    )
     p.set_defaults(handler=cmd_play)
     p.epilog = (
         "Exit status: 0 when the game ends or you quit, 2 for a problem with the options, the story or a save; "

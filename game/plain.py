@@ -260,8 +260,15 @@ class Plain:
         self.say(f"Saved to {path.name}.")
         return True
 
+    def notice(self) -> None:
+        """What the session has to tell the player (a game kept apart in a new slot, say)."""
+        text = self.session.take_notice()
+        if text:
+            self.say(clean_line(text))
+
     def run(self) -> int:
         """Play until an ending (0), q (0) or the end of the input (INPUT_ENDED, after one line on standard error)."""
+        self.notice()
         try:
             return self._play()
         except InputEnded:
@@ -306,11 +313,13 @@ class Plain:
             elif cmd == "cast":
                 self.cast()
             elif cmd == "u":
-                if self.session.undo():
+                problem = self.session.undo_problem()
+                if problem is None and self.session.undo():
                     self.say("Undone.")
+                    self.notice()
                     shown = True
                 else:
-                    self.say("Nothing to undo.")
+                    self.say(problem or "Nothing to undo.")
             elif cmd == "s":
                 if rest:
                     self.save(rest)
@@ -358,5 +367,8 @@ class Plain:
 def run_plain(settings: Settings) -> int:
     """``tightrope play --plain``: start as the command line asked and play until the end or end of input."""
     session = Session.open(settings, keep_autosave=False)
-    session.begin()
-    return Plain(session, sys.stdout, sys.stdin).run()
+    try:
+        session.begin()
+        return Plain(session, sys.stdout, sys.stdin).run()
+    finally:
+        session.close()  # lets the game's slots go

@@ -27,7 +27,7 @@ LAYERS: dict[str, set[str]] = {
     "game.session": {"game.records", "game.progress", "game.present", "game.saves", "game.engine", "game.story"},
 }
 BELOW_FRONT_ENDS = set(LAYERS)
-FRONT_ENDS = ("game.plain", "game.tui", "game.classroom", "game.author")
+FRONT_ENDS = ("game.plain", "game.tui", "game.classroom", "game.author", "game.lsp")
 
 
 def module_name(path: Path) -> str:

@@ -31,7 +31,8 @@ def test_round_trip(starter: Story, tmp_path: Path) -> None:
         "updated",
     ):
         assert key in data
-    assert data["story"] == {"id": "starter", "version": "0.1.0", "hash": starter.hash}
+    assert data["story"] == {"id": "starter", "version": "0.1.0", "hash": starter.hash, "scenario": None}
+    assert (data["game"], data["slot"], data["undone"]) == ("", "named", [])
     assert data["history"][0]["rationale"] == "because"
     assert data["ending"] is None
     assert read_save(path, starter) == s

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,7 @@ from game.session import MAX_MIN_RATIONALE, NewGame, Session, SessionError, Sett
 from game.story import load_story
 
 STARTER = Path(__file__).resolve().parent / "stories" / "starter"
+ROOT_STORY = Path(__file__).resolve().parent.parent / "story"
 
 
 def session(tmp_path: Path, story: Path = STARTER, **kw: object) -> Session:
@@ -95,3 +100,84 @@ def test_begin_starts_as_the_command_line_asked(tmp_path: Path) -> None:
         session(tmp_path, classroom=True).begin()
     with pytest.raises(UsageError, match="no such save file|mine2"):
         session(tmp_path, load="missing/mine2.json").begin()
+
+
+# ------------------------------------------------------------------ undo, kept; the teacher's settings
+def test_every_undo_is_kept_with_the_rationale_it_took_back(tmp_path: Path) -> None:
+    s = session(tmp_path, min_rationale=5)
+    s.start(NewGame("Bo", 1, True, classroom=True))
+    s.choose("commit", "Goodwill first.")
+    assert s.undo() and s.state is not None and s.state.turn == 0
+    s.choose("revise", "Revisions first.")
+    assert s.autosave() == []
+    (undone,) = s.undone
+    assert (undone.turn, undone.node, undone.choice, undone.rationale, undone.ending) == (
+        1,
+        "the_cable",
+        "commit",
+        "Goodwill first.",
+        None,
+    )
+    s.close()
+    again = session(tmp_path)
+    again.load(s.game_slot())
+    assert again.undone == s.undone  # kept in the save
+
+
+def test_no_undo_is_the_sessions_rule(tmp_path: Path) -> None:
+    home = session(tmp_path, no_undo=True)
+    home.start(NewGame("", 1, True, False))
+    home.choose("commit")
+    assert not home.can_undo() and not home.undo() and home.undo_problem() == "Undo is turned off for this game."
+    taught = session(tmp_path, no_undo=True, classroom=True, name="Bo", min_rationale=0)
+    taught.begin()
+    taught.choose("commit")
+    taught.autosave()
+    assert taught.undo_problem() == "Undo is turned off for this game by your teacher." and taught.undone == []
+    loaded = session(tmp_path)  # a game made with undo off keeps it off, whoever loads it
+    taught.close()
+    loaded.load(taught.game_slot())
+    assert not loaded.can_undo()
+
+
+def test_a_teachers_settings_hold_for_every_new_game(tmp_path: Path) -> None:
+    s = session(
+        tmp_path, classroom=True, seed=7, min_rationale=30, no_undo=True, per_player=True, scenario="lesson", story=ROOT_STORY
+    )
+    fixed = s.fixed()
+    assert fixed is not None and fixed.lines() == [
+        "Classroom mode: a written rationale at each key decision (at least 30 characters)",
+        "Seed 7: the whole class meets the same events",
+        "Scenario: The first three weeks (lesson)",
+        "Undo is off",
+    ]
+    s.start(NewGame("Ayesha K", 123, True, classroom=False, scenario=""))  # what a student might ask for
+    assert s.classroom and s.state is not None and s.state.seed == 7 and s.min_rationale == 30
+    assert s.story.scenario is not None and s.story.scenario.id == "lesson" and s.no_undo
+    assert session(tmp_path).fixed() is None  # at home the player chooses
+    s.close()
+
+
+def test_a_scenario_is_played_saved_and_loaded(tmp_path: Path) -> None:
+    s = session(tmp_path, story=ROOT_STORY, scenario="lesson", name="Bo", seed=7)
+    s.begin()
+    assert s.story.scenario is not None and s.story.start == s.story.scenario.start
+    s.choose(s.options()[0].choice.id)
+    s.autosave()
+    data = json.loads((tmp_path / "saves" / f"{s.game_slot()}.json").read_text())
+    assert data["story"]["scenario"] == "lesson"
+    s.close()
+    full = session(tmp_path, story=ROOT_STORY)
+    full.load(s.game_slot())
+    assert full.story.scenario is not None and full.story.scenario.id == "lesson"  # played on in its scenario
+    with pytest.raises(UsageError, match='--scenario: unknown scenario "lesso"'):
+        session(tmp_path, story=ROOT_STORY, scenario="lesso")
+
+
+def test_play_no_undo_in_plain_mode(tmp_path: Path) -> None:
+    args = ["play", "--plain", "--story", str(STARTER), "--seed", "1", "--saves", str(tmp_path), "--no-undo"]
+    env = {k: v for k, v in os.environ.items() if k != "TIGHTROPE_SAVES"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "game", *args], input="1\nu\n", capture_output=True, text=True, env=env, timeout=60
+    )
+    assert proc.returncode == 0 and "Undo is turned off for this game." in proc.stdout and "Undone" not in proc.stdout

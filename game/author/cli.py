@@ -132,6 +132,11 @@ def _explore_args(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="exit 1 unless every node, choice, outcome, event and ending is reachable",
     )
+    p.add_argument(
+        "--require-no-soft-locks",
+        action="store_true",
+        help="exit 1 if a game can get stuck: a reachable state with no available choice, or a node no ending can be reached from",
+    )
 
 
 def _bots(story: Story, asked: list[str] | None) -> list[str]:
@@ -160,9 +165,13 @@ def cmd_explore(args: argparse.Namespace) -> int:
     bots = _bots(story, args.bot)
     analysis = analyse(story, args.max_states, args.seed_limit, args.samples)
     runs = [run_bot(story, b, args.runs, args.seed, args.max_turns) for b in bots] if args.runs else []
-    failures = requirement_failures(analysis, args.require_all_endings, args.require_full_coverage)
+    failures = requirement_failures(analysis, args.require_all_endings, args.require_full_coverage, args.require_no_soft_locks)
     if args.format == "json":
-        required = {"all_endings": args.require_all_endings, "full_coverage": args.require_full_coverage}
+        required = {
+            "all_endings": args.require_all_endings,
+            "full_coverage": args.require_full_coverage,
+            "no_soft_locks": args.require_no_soft_locks,
+        }
         print(json.dumps(as_json(story, shown, analysis, runs, required, failures), indent=2))
     else:
         print(as_text(story, shown, analysis, runs))

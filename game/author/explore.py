@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from ..engine import EngineError, GameState, branches, choose, history, new_game, replay
 from ..engine.core import states_from_start
@@ -307,8 +308,12 @@ class Unreached:
 
 @dataclass(frozen=True, slots=True)
 class Nowhere:
+    """A soft-lock: a reached node where a game gets stuck (``stuck``: no
+    choice is available) or from which no ending can be reached (``loop``)."""
+
     node: str
     reason: str
+    kind: str = "stuck"
 
     def __str__(self) -> str:
         return f"node {self.node} leads nowhere: {self.reason}"
@@ -483,7 +488,7 @@ def leads_nowhere(story: Story, reach: Reach) -> list[Nowhere]:
     stuck = set(reach.stuck)
     for nid, states in reach.at.items():
         if states and nid not in good and nid not in stuck:
-            out.append(Nowhere(nid, "no ending can be reached from it (the story loops without a way out)"))
+            out.append(Nowhere(nid, "no ending can be reached from it (the story loops without a way out)", "loop"))
     return out
 
 
@@ -572,12 +577,19 @@ def decisions(n: int) -> str:
     return f"{n} decision" if n == 1 else f"{n} decisions"
 
 
+def _where_from(story_path: str) -> str:
+    """What the snippet's story: line means: the plan reads it relative to itself."""
+    if PurePath(story_path).is_absolute():
+        return "an absolute path: right wherever the plan is saved"
+    return "as given to explore: right for a plan saved in the folder explore ran in (story: is relative to the plan file)"
+
+
 def plan_snippet(story_path: str, path: Path) -> str:
     """A ready-to-use testplan for ``tightrope replay`` that reaches the ending."""
     steps = [*path.choices[:-1], f"{{choice: {path.choices[-1]}, ending: {path.ending}}}"]
     lines = [
         f"# {path.ending}: {decisions(len(path.choices))}",
-        f"story: {story_path}  # relative to the plan file",
+        f"story: {story_path}  # {_where_from(story_path)}",
         f"seed: {path.seed if path.seed is not None else 0}",
         f"steps: [{', '.join(steps)}]",
     ]

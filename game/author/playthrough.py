@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from ..engine import GameState, choose, new_game
 from ..engine.core import outcome_weights
-from ..story.conditions import Expr
+from ..story.conditions import Expr, StateView
 from ..story.model import Choice, Story
 from ..story.text import (
     Cond,
@@ -111,7 +111,7 @@ class Words:
             fixed = word_count(node.title)
             text: Template | None = None
             if _static(node.text):
-                fixed += word_count(node.text.render(None))
+                fixed += word_count(node.text.all_text())  # static: no names, no passages
             else:
                 text = node.text
             advisors = []
@@ -160,7 +160,7 @@ def _wordish(ch: str, _memo: dict[str, bool] = {}) -> bool:  # noqa: B006 - a de
     return got
 
 
-def rendered_words(template: Template, state: object, count: Callable[[str], int] = word_count) -> int:
+def rendered_words(template: Template, state: StateView, count: Callable[[str], int] = word_count) -> int:
     """``word_count(template.render(state))``, counted piece by piece so that the pieces' counts can be cached.
 
     Two pieces that meet without a space or punctuation between them ("US{us}")

@@ -11,18 +11,40 @@ FORMAT = "tightrope-explore/1"
 COVERAGE_KINDS = ("nodes", "choices", "outcomes", "events", "endings")
 
 
-def requirement_failures(analysis: Analysis, all_endings: bool, full_coverage: bool) -> list[str]:
-    """One line per requirement that is not met."""
+def requirement_failures(analysis: Analysis, all_endings: bool, full_coverage: bool, no_soft_locks: bool = False) -> list[str]:
+    """One line per requirement that is not met.
+
+    A soft-lock (a reachable state with no available choice, or a node from
+    which no ending can be reached) fails every requirement: a story whose
+    games can get stuck neither reaches all its endings nor is fully covered.
+    """
     out = []
     bound = " (the state bound was hit: raise --max-states)" if analysis.reach.bound_hit else ""
+    locks = soft_locks(analysis)
     if all_endings and not analysis.coverage["endings"].full:
         missing = [u.id for u in analysis.unreached if u.kind == "ending"]
         out.append(f"--require-all-endings: {len(missing)} ending(s) never reached: {', '.join(missing)}{bound}")
+    elif all_endings and locks:
+        out.append(f"--require-all-endings: {locks}")
     if full_coverage:
         gaps = [f"{t.total - t.reached} {kind}" for kind, t in analysis.coverage.items() if not t.full]
         if gaps:
             out.append(f"--require-full-coverage: never reached: {', '.join(gaps)}{bound}")
+        elif locks:
+            out.append(f"--require-full-coverage: {locks}")
+    if no_soft_locks and locks:
+        out.append(f"--require-no-soft-locks: {locks}")
     return out
+
+
+def soft_locks(analysis: Analysis) -> str:
+    """'2 soft-locks: node a leads nowhere: ...; node b ...', or '' when games never get stuck."""
+    if not analysis.nowhere:
+        return ""
+    n = len(analysis.nowhere)
+    shown = "; ".join(str(w) for w in analysis.nowhere[:3])
+    more = f"; and {n - 3} more" if n > 3 else ""
+    return f"{n} soft-lock{'s' if n != 1 else ''}: {shown}{more}"
 
 
 def as_json(
@@ -54,7 +76,7 @@ def as_json(
             kind: {"reached": t.reached, "total": t.total, "percent": t.percent} for kind, t in analysis.coverage.items()
         },
         "unreached": [u.as_dict() for u in analysis.unreached],
-        "leads_nowhere": [{"node": n.node, "reason": n.reason} for n in analysis.nowhere],
+        "leads_nowhere": [{"node": n.node, "kind": n.kind, "reason": n.reason} for n in analysis.nowhere],
         "meter_ranges": analysis.ranges,
         "paths": {eid: p.as_dict() for eid, p in analysis.paths.items()},
         "endings": {

@@ -3,9 +3,18 @@
 Reads every save it is given (folders are searched, sub-folders included,
 so the per-player folders of ``tightrope serve`` work), keeps one game per
 student, and summarises the class: the endings, what the class chose at
-each key decision, the average path of each meter, a selection of
-rationales for discussion, and a roster. Saves that cannot be read or do
-not fit the story are listed with the reason; they never stop the report.
+each key decision, the average meters at each key scene (each student as
+they reached it, so like is compared with like), a selection of rationales
+for discussion, and a roster. Saves that cannot be read or do not fit the
+story are listed with what to do about it (:func:`teacher_reason`); they
+never stop the report. Games played in a scenario are summarised with that
+scenario's scenes and endings.
+
+``--anonymous`` numbers students in an order that looks random but is the
+same on every run over the same class (a hash of each student's name and
+the time of their first game), so Markdown, HTML and CSV, and this week's
+and next week's report, agree; :func:`key_csv` maps the numbers back to
+names for the teacher.
 
 :func:`build_report` makes one typed :class:`ClassReport`;
 :func:`to_markdown`, :func:`to_html` and :func:`to_csv` render it.
@@ -14,9 +23,9 @@ not fit the story are listed with the reason; they never stop the report.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
-import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +33,7 @@ from pathlib import Path
 
 from ..present import Decision
 from ..records.render import bar_chart, csv_cell, h, legend, line_chart, md, md_quote, page, plural
-from ..records.transcript import SUFFIX, Record, build_record
+from ..records.transcript import SUFFIX, Record, build_record, mode_text
 from ..saves import SaveError, read_envelope, state_from_envelope
 from ..story import Story
 from ..story.text import clean_line, word_count
@@ -42,6 +51,7 @@ class Game:
     path: Path
     record: Record
     updated: str
+    first: str = ""  # when the student's first game of this class was created (stable anonymous numbers)
 
 
 @dataclass(frozen=True)
@@ -99,9 +109,23 @@ class KeyDecision:
 
 @dataclass(frozen=True)
 class PathPoint:
-    turn: int  # 0 is the start
+    """The average meters where the class stood at one point: the start, a key scene as reached, or the end."""
+
+    label: str  # "Start", the scene's title, or "End (finished games)"
+    node: str  # START, the scene's id, or END
     games: int
     average: dict[str, float]
+
+
+START, END = "", "(end)"
+
+
+@dataclass(frozen=True)
+class KeyAnswer:
+    """What one student chose at a key decision, and why."""
+
+    choice: str
+    rationale: str
 
 
 @dataclass(frozen=True)
@@ -109,6 +133,11 @@ class StudentRow:
     student: str
     file: str
     story_version: str
+    scenario: str  # "" for the full story
+    seed: int
+    classroom: bool | None  # None: the save does not say
+    mode: str  # in words
+    undos: int
     finished: bool
     ending: str
     ending_title: str
@@ -117,6 +146,7 @@ class StudentRow:
     rationales: int
     rationale_words: int
     final: dict[str, int | None]
+    answers: dict[str, KeyAnswer]  # key scene id -> the first choice there and its rationale
 
 
 @dataclass(frozen=True)
@@ -134,6 +164,8 @@ class ClassReport:
     students: tuple[StudentRow, ...]
     skipped: tuple[Skipped, ...] = field(default=())  # not counted, copies left out
     copies: int = 0
+    scenarios: tuple[str, ...] = ()  # titles of the scenarios played ("" nowhere: the full story is "the full story")
+    key: tuple[tuple[str, str, str], ...] = ()  # anonymous: (number, name, file) for the teacher's key file
 
 
 # ------------------------------------------------------------------ reading
@@ -180,11 +212,12 @@ def collect(paths: Iterable[Path], story: Story) -> tuple[list[Game], list[Skipp
     files, skipped = save_files(paths)
     best: dict[str, Game] = {}
     losers: dict[str, list[Game]] = {}
+    first: dict[str, str] = {}
     for path in files:
         try:
             data = read_envelope(path)
         except SaveError as exc:
-            skipped.append(Skipped(str(path), _strip_name(str(exc), path)))
+            skipped.append(Skipped(str(path), teacher_reason(path, exc)))
             continue
         saved = data.story
         if saved.id != story.id:
@@ -193,17 +226,11 @@ def collect(paths: Iterable[Path], story: Story) -> tuple[list[Game], list[Skipp
         try:
             state_from_envelope(data, story, str(path))
         except SaveError as exc:
-            other = saved.hash != story.hash
-            why = _strip_name(str(exc), path).removesuffix(f" (the save is from story version {saved.version})")
-            reason = (
-                f"from story version {clean_line(saved.version)}, which does not fit version {story.version}: {why}"
-                if other
-                else why
-            )
-            skipped.append(Skipped(str(path), reason))
+            skipped.append(Skipped(str(path), teacher_reason(path, exc, saved.version, story.version)))
             continue
         game = Game(path, build_record(data, story, path.name), data.updated)
         key = _student_key(game.record, path)
+        first[key] = min(first.get(key, data.created), data.created)
         kept = best.get(key)
         if kept is None or _rank(game) > _rank(kept):
             best[key] = game
@@ -211,6 +238,8 @@ def collect(paths: Iterable[Path], story: Story) -> tuple[list[Game], list[Skipp
                 losers.setdefault(key, []).append(kept)
         else:
             losers.setdefault(key, []).append(game)
+    for key, game in best.items():
+        game.first = first[key]
     for key, games_lost in losers.items():
         winner = best[key]
         for lost in games_lost:
@@ -219,6 +248,42 @@ def collect(paths: Iterable[Path], story: Story) -> tuple[list[Game], list[Skipp
             skipped.append(Skipped(str(lost.path), f"{reason} {winner.path.name}", copy))
     games = sorted(best.values(), key=lambda g: (g.record.student.casefold(), str(g.path)))
     return games, skipped
+
+
+def teacher_reason(path: Path, exc: SaveError, saved_version: str = "", version: str = "") -> str:
+    """Why a save cannot be used, and what to do, in a teacher's words (never a line:column of JSON)."""
+    bak = path.with_name(path.name + ".bak")
+    restore = ""
+    if exc.kind in ("damaged", "invalid", "edited", "not_a_save", "unreadable"):
+        if bak.is_file():
+            try:
+                read_envelope(bak)
+                restore = (
+                    f" To get the game back as it was one decision earlier, restore {bak.name}: "
+                    f"copy it over {path.name} and run this again."
+                )
+            except SaveError:
+                restore = f" Its backup, {bak.name}, cannot be read either."
+        else:
+            restore = " There is no backup copy beside it."
+    if exc.kind == "damaged":
+        return "the file is damaged or incomplete (the computer may have stopped while it was saving)." + restore
+    if exc.kind == "invalid":
+        return "the file is damaged: part of it is not what a Tightrope save holds." + restore
+    if exc.kind == "edited":
+        return "the file was changed after the game saved it: its decisions and its results disagree." + restore
+    if exc.kind == "not_a_save":
+        return "this is not a Tightrope save." + restore
+    if exc.kind == "unreadable":
+        return "the file cannot be opened (check that this account may read it)." + restore
+    if exc.kind == "newer":
+        return "this save was made by a newer Tightrope: update Tightrope on this computer, then run this again."
+    if exc.kind == "story" and saved_version:
+        return (
+            f"from story version {clean_line(saved_version)}, which does not fit version {version}: "
+            "run this again with that version of the story (--story FOLDER)."
+        )
+    return _strip_name(str(exc), path)
 
 
 def _same_game(a: Game, b: Game) -> bool:
@@ -234,17 +299,32 @@ def _strip_name(message: str, path: Path) -> str:
 
 
 # ------------------------------------------------------------------ summary
-def _key_decisions(story: Story, games: Sequence[Game], names: Sequence[str]) -> tuple[KeyDecision, ...]:
-    """What the class chose at each key scene (each student's first decision there)."""
+def _stories(story: Story, games: Sequence[Game]) -> list[Story]:
+    """The story as each game was played (the full story, or a scenario), in a stable order."""
+    full = story.full or story
+    wanted = sorted({g.record.scenario for g in games}, key=lambda sc: (sc is not None, sc or ""))
+    out = [full.with_scenario(sc) if sc is None or sc in full.scenarios else full for sc in wanted]
+    return out or [story]
+
+
+def _firsts(games: Sequence[Game]) -> list[dict[str, Decision]]:
+    """Each student's first decision at each scene."""
     firsts: list[dict[str, Decision]] = []
     for g in games:
         seen: dict[str, Decision] = {}
         for d in g.record.decisions:
             seen.setdefault(d.node, d)
         firsts.append(seen)
+    return firsts
+
+
+def _key_decisions(
+    full: Story, nodes: set[str], firsts: list[dict[str, Decision]], names: Sequence[str]
+) -> tuple[KeyDecision, ...]:
+    """What the class chose at each key scene of the stories played (each student's first decision there)."""
     out = []
-    for node in story.nodes.values():
-        if not node.key:
+    for node in full.nodes.values():
+        if not node.key or node.id not in nodes:
             continue
         chosen = Counter(f[node.id].choice for f in firsts if node.id in f)
         choices = []
@@ -269,34 +349,77 @@ def _key_decisions(story: Story, games: Sequence[Game], names: Sequence[str]) ->
     return tuple(out)
 
 
+def anonymous_order(games: Sequence[Game]) -> list[int]:
+    """The games in the order of their anonymous numbers: not alphabetical, and the same on every run.
+
+    The order is a hash of each student's name and the time their first
+    game of the class was created: the same class gives the same numbers,
+    and the names alone do not give the order away.
+    """
+
+    def token(i: int) -> str:
+        name = " ".join(games[i].record.student.casefold().split()) or str(games[i].path)
+        return hashlib.sha256(f"{name}\n{games[i].first}".encode("utf-8", "backslashreplace")).hexdigest()
+
+    return sorted(range(len(games)), key=lambda i: (token(i), str(games[i].path)))
+
+
+def _average(rows: list[dict[str, int]], meters: Sequence[MeterInfo]) -> dict[str, float]:
+    return {m.id: round(sum(r[m.id] for r in rows) / len(rows), 1) for m in meters if rows and all(m.id in r for r in rows)}
+
+
+def _paths(games: Sequence[Game], decisions: Sequence[KeyDecision], meters: Sequence[MeterInfo]) -> tuple[PathPoint, ...]:
+    """The average meters at the start, at each key scene as the students reached it, and at the end of finished games."""
+    points = [PathPoint("Start", START, len(games), _average([_meters_at(g.record, 0) for g in games], meters))]
+    for kd in decisions:
+        rows = []
+        for g in games:
+            turn = next((d.turn for d in g.record.decisions if d.node == kd.node), None)
+            if turn is not None:
+                rows.append(_meters_at(g.record, turn - 1))  # as the student faced the decision
+        if rows:
+            points.append(PathPoint(kd.scene, kd.node, len(rows), _average(rows, meters)))
+    done = [_meters_at(g.record, len(g.record.decisions)) for g in games if g.record.finished]
+    if done:
+        points.append(PathPoint("End (finished games)", END, len(done), _average(done, meters)))
+    return tuple(points)
+
+
 def build_report(story: Story, games: Sequence[Game], skipped: Sequence[Skipped], anonymous: bool = False) -> ClassReport:
     """Everything a class report shows."""
     names = [g.record.student or g.path.stem for g in games]
+    key: list[tuple[str, str, str]] = []
     if anonymous:
-        order = list(range(len(games)))
-        random.SystemRandom().shuffle(order)
+        order = anonymous_order(games)
+        real = list(names)
         names = [""] * len(games)
         for number, i in enumerate(order, 1):
             names[i] = f"Student {number}"
-    meters = tuple(MeterInfo(m.id, clean_line(m.label), m.min, m.max) for m in story.meters)
+            key.append((names[i], real[i], str(games[i].path)))
+    full = story.full or story
+    stories = _stories(story, games)
+    meters = tuple(MeterInfo(m.id, clean_line(m.label), m.min, m.max) for m in full.meters)
 
-    # endings: every ending of the story (zeros too), then unfinished games
+    # endings: every ending of the stories played (zeros too), then unfinished games
     ending_counts = Counter(g.record.ending.id if g.record.ending else NOT_FINISHED for g in games)
-    endings = [EndingCount(eid, clean_line(e.title), ending_counts.get(eid, 0)) for eid, e in story.endings.items()]
+    known: dict[str, str] = {}
+    for played in stories:
+        for eid, e in played.endings.items():
+            known.setdefault(eid, clean_line(e.title))
+    for g in games:  # an ending the story no longer has is still counted, by its id
+        if g.record.ending and g.record.ending.id not in known:
+            known[g.record.ending.id] = g.record.ending.title
+    endings = [EndingCount(eid, title, ending_counts.get(eid, 0)) for eid, title in known.items()]
     if ending_counts.get(NOT_FINISHED):
         endings.append(EndingCount(NOT_FINISHED, "Not finished", ending_counts[NOT_FINISHED]))
     endings.sort(key=lambda e: -e.count)  # stable: story order among equals
 
-    # average meter path by turn (turn 0 = start), over the games that got that far
-    longest = max((len(g.record.decisions) for g in games), default=0)
-    paths: list[PathPoint] = []
-    for t in range(longest + 1):
-        rows = [_meters_at(g.record, t) for g in games if len(g.record.decisions) >= t]
-        avg = {m.id: round(sum(r[m.id] for r in rows) / len(rows), 1) for m in meters if rows}
-        paths.append(PathPoint(t, len(rows), avg))
+    nodes = {nid for played in stories for nid in played.nodes}
+    firsts = _firsts(games)
+    decisions = _key_decisions(full, nodes, firsts, names)
 
     students = []
-    for name, g in zip(names, games):
+    for name, g, seen in zip(names, games, firsts):
         rec = g.record
         rationales = [d.rationale for d in rec.decisions if d.rationale]
         students.append(
@@ -304,6 +427,11 @@ def build_report(story: Story, games: Sequence[Game], skipped: Sequence[Skipped]
                 student=name,
                 file="" if anonymous else g.path.name,
                 story_version=rec.story.version,
+                scenario=rec.scenario_title if rec.scenario is not None else "",
+                seed=rec.seed,
+                classroom=rec.mode.classroom,
+                mode=mode_text(rec),
+                undos=len(rec.undone),
                 finished=rec.finished,
                 ending=rec.ending.id if rec.ending else "",
                 ending_title=rec.ending.title if rec.ending else "",
@@ -312,22 +440,30 @@ def build_report(story: Story, games: Sequence[Game], skipped: Sequence[Skipped]
                 rationales=len(rationales),
                 rationale_words=sum(word_count(r) for r in rationales),
                 final={m.id: _meters_at(rec, len(rec.decisions)).get(m.id) for m in meters},
+                answers={
+                    kd.node: KeyAnswer(seen[kd.node].choice_text, seen[kd.node].rationale) for kd in decisions if kd.node in seen
+                },
             )
         )
     if anonymous:
         students.sort(key=lambda s: int(s.student.split()[1]))
+    scenarios = tuple(
+        clean_line(played.scenario.title) if played.scenario is not None else "the full story" for played in stories
+    )
     return ClassReport(
-        story=StoryInfo(story.id, story.version, clean_line(story.meta.title)),
+        story=StoryInfo(full.id, full.version, clean_line(full.meta.title)),
         anonymous=anonymous,
         count=len(games),
         finished=sum(1 for g in games if g.record.finished),
         meters=meters,
         endings=tuple(endings),
-        decisions=_key_decisions(story, games, names),
-        paths=tuple(paths),
+        decisions=decisions,
+        paths=_paths(games, decisions, meters),
         students=tuple(students),
         skipped=tuple(s for s in skipped if not s.copy),
         copies=sum(1 for s in skipped if s.copy),
+        scenarios=scenarios if games else (),
+        key=tuple(key),
     )
 
 
@@ -360,12 +496,51 @@ def _share(count: int, total: int) -> str:
     return f"{100 * count / total:.0f}%" if total else "-"
 
 
+PATHS_NOTE = (
+    "The average of each meter where the class stood: at the start, at each key decision as each student reached it "
+    "(before deciding), and at the end of the finished games; over the students who got there."
+)
+
+
+def _ticks(r: ClassReport) -> list[str]:
+    """Short names of the points of the meter paths: S, 1, 2, ..., E."""
+    out, n = [], 0
+    for p in r.paths:
+        if p.node == START:
+            out.append("S")
+        elif p.node == END:
+            out.append("E")
+        else:
+            n += 1
+            out.append(str(n))
+    return out
+
+
+def _played(r: ClassReport) -> str:
+    """', played in: the lesson scenario' when the class did not play the full story."""
+    if not r.scenarios or r.scenarios == ("the full story",):
+        return ""
+    return ", played in: " + "; ".join(r.scenarios)
+
+
+def _roster(r: ClassReport) -> tuple[list[str], list[list[object]]]:
+    head = ["Student"] + ([] if r.anonymous else ["File"]) + ["Ending", "Decisions", "Rationales", "Words", "Undos"]
+    head += [f"Final {m.label}" for m in r.meters]
+    rows: list[list[object]] = []
+    for s in r.students:
+        row: list[object] = [s.student, *([] if r.anonymous else [s.file])]
+        row += [s.ending_title or "not finished", s.decisions, s.rationales, s.rationale_words, s.undos]
+        row += [s.final[m.id] for m in r.meters]
+        rows.append(row)
+    return head, rows
+
+
 # ------------------------------------------------------------------ markdown
 def to_markdown(r: ClassReport) -> str:
     n = r.count
     out = [f"# Class report: {md(r.story.title)}", ""]
     out.append(
-        f"Story {md(r.story.id)} version {md(r.story.version)}. **{plural(n, 'student')}** counted; "
+        f"Story {md(r.story.id)} version {md(r.story.version)}{md(_played(r))}. **{plural(n, 'student')}** counted; "
         f"{r.finished} finished the game.{_not_counted_note(r)}"
     )
     out.append("")
@@ -386,12 +561,12 @@ def to_markdown(r: ClassReport) -> str:
         out += [f"| {md(c.text)} | {c.count} | {_share(c.count, d.reached)} |" for c in d.choices]
         out.append("")
 
-    out += ["## Average meter paths", "", "Average of each meter after each decision, over the students who got that far.", ""]
-    out.append("| After decision | Students | " + " | ".join(md(m.label) for m in r.meters) + " |")
-    out.append("|---:|---:|" + "---:|" * len(r.meters))
-    for p in r.paths:
-        cells = " | ".join(f"{p.average[m.id]:.1f}" for m in r.meters) if p.average else ""
-        out.append(f"| {'start' if p.turn == 0 else p.turn} | {p.games} | {cells} |")
+    out += ["## Average meter paths", "", PATHS_NOTE, ""]
+    out.append("| | Where | Students | " + " | ".join(md(m.label) for m in r.meters) + " |")
+    out.append("|---:|---|---:|" + "---:|" * len(r.meters))
+    for tick, p in zip(_ticks(r), r.paths):
+        cells = " | ".join(f"{p.average[m.id]:.1f}" if m.id in p.average else "" for m in r.meters)
+        out.append(f"| {tick} | {md(p.label)} | {p.games} | {cells} |")
     out.append("")
 
     out += ["## Rationales for discussion", "", "The longest rationales written for each choice at each key decision.", ""]
@@ -405,14 +580,9 @@ def to_markdown(r: ClassReport) -> str:
         out += ["No rationales were written.", ""]
 
     out += ["## Students", ""]
-    head = ["Student"] + ([] if r.anonymous else ["File"]) + ["Ending", "Decisions", "Rationales", "Words"]
-    head += [f"Final {m.label}" for m in r.meters]
+    head, rows = _roster(r)
     out += ["| " + " | ".join(md(x) for x in head) + " |", "|" + "---|" * len(head)]
-    for s in r.students:
-        row = [md(s.student)] + ([] if r.anonymous else [md(s.file)])
-        row += [md(s.ending_title or "not finished"), str(s.decisions), str(s.rationales), str(s.rationale_words)]
-        row += [str(s.final[m.id]) for m in r.meters]
-        out.append("| " + " | ".join(row) + " |")
+    out += ["| " + " | ".join(md(str(x)) for x in row) + " |" for row in rows]
     out.append("")
 
     if r.skipped:
@@ -429,7 +599,7 @@ def to_markdown(r: ClassReport) -> str:
 def to_html(r: ClassReport) -> str:
     n = r.count
     b = [f"<header><h1>Class report: {h(r.story.title)}</h1>"]
-    b.append(f'<p class="meta">Story {h(r.story.id)} version {h(r.story.version)}.</p>')
+    b.append(f'<p class="meta">Story {h(r.story.id)} version {h(r.story.version)}{h(_played(r))}.</p>')
     b.append(
         f"<p><strong>{h(plural(n, 'student'))}</strong> counted; {r.finished} finished the game.{h(_not_counted_note(r))}</p>"
         "</header>"
@@ -455,15 +625,14 @@ def to_html(r: ClassReport) -> str:
     series = [(m.label, [p.average.get(m.id) for p in r.paths]) for m in r.meters]
     lo = min((m.min for m in r.meters), default=0)
     hi = max((m.max for m in r.meters), default=100)
-    b.append(
-        f"<figure>{line_chart(series, lo, hi, 'Average meters after each decision')}"
-        f"{legend([m.label for m in r.meters])}"
-        "<figcaption>Average of each meter after each decision, over the students who got that far.</figcaption></figure>"
-    )
+    ticks = _ticks(r)
+    chart = line_chart(series, lo, hi, "Average meters at each key decision", "key decision (S start, E end)", ticks)
+    b.append(f"<figure>{chart}{legend([m.label for m in r.meters])}<figcaption>{h(PATHS_NOTE)}</figcaption></figure>")
     path_rows: list[list[object]] = [
-        ["start" if p.turn == 0 else p.turn, p.games, *(f"{p.average[m.id]:.1f}" for m in r.meters)] for p in r.paths if p.average
+        [tick, p.label, p.games, *(f"{p.average[m.id]:.1f}" if m.id in p.average else "" for m in r.meters)]
+        for tick, p in zip(ticks, r.paths)
     ]
-    b.append(_table(["After decision", "Students", *(m.label for m in r.meters)], path_rows, numeric_from=0))
+    b.append(_table(["", "Where", "Students", *(m.label for m in r.meters)], path_rows, numeric_from=2))
     b.append("</section>")
 
     b.append('<section class="pagebreak"><h2>Rationales for discussion</h2>')
@@ -479,14 +648,7 @@ def to_html(r: ClassReport) -> str:
     b.append("</section>")
 
     b.append("<section><h2>Students</h2>")
-    head = ["Student"] + ([] if r.anonymous else ["File"]) + ["Ending", "Decisions", "Rationales", "Words"]
-    head += [f"Final {m.label}" for m in r.meters]
-    roster: list[list[object]] = []
-    for s in r.students:
-        row: list[object] = [s.student, *([] if r.anonymous else [s.file])]
-        row += [s.ending_title or "not finished", s.decisions, s.rationales, s.rationale_words]
-        row += [s.final[m.id] for m in r.meters]
-        roster.append(row)
+    head, roster = _roster(r)
     b.append(_table(head, roster, numeric_from=2 if r.anonymous else 3))
     b.append("</section>")
 
@@ -519,18 +681,38 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[object]], numeric_from: 
 
 
 # ------------------------------------------------------------------ csv
+def _yes(value: bool | None) -> str:
+    return "" if value is None else "yes" if value else "no"
+
+
 def to_csv(r: ClassReport) -> str:
-    """One row per student, for a gradebook."""
+    """One row per student, for a gradebook: the game's settings, its results, and each key choice with its rationale."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    head = ["student", "file", "story_version", "finished", "ending", "ending_title", "decisions", "key_decisions"]
-    head += ["rationale_count", "rationale_words"] + [f"final_{m.id}" for m in r.meters]
+    head = ["student", "file", "story_version", "scenario", "seed", "classroom", "undos", "finished", "ending"]
+    head += ["ending_title", "decisions", "key_decisions", "rationale_count", "rationale_words"]
+    head += [f"final_{m.id}" for m in r.meters]
+    for d in r.decisions:
+        head += [f"choice_{d.node}", f"rationale_{d.node}"]
     w.writerow(head)
     for s in r.students:
-        row: list[object] = [s.student, s.file, s.story_version, "yes" if s.finished else "no", s.ending, s.ending_title]
-        row += [s.decisions, s.key_decisions, s.rationales, s.rationale_words]
+        row: list[object] = [s.student, s.file, s.story_version, s.scenario, s.seed, _yes(s.classroom), s.undos]
+        row += [_yes(s.finished), s.ending, s.ending_title, s.decisions, s.key_decisions, s.rationales, s.rationale_words]
         row += [s.final[m.id] for m in r.meters]
+        for d in r.decisions:
+            answer = s.answers.get(d.node)
+            row += [answer.choice, answer.rationale] if answer is not None else ["", ""]
         w.writerow([csv_cell(x) for x in row])
+    return buf.getvalue()
+
+
+def key_csv(r: ClassReport) -> str:
+    """The key to an anonymous report: each number, the student's name and file (keep it private)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["number", "student", "file"])
+    for number, name, file in r.key:
+        w.writerow([csv_cell(number), csv_cell(name), csv_cell(file)])
     return buf.getvalue()
 
 

@@ -172,8 +172,9 @@ def line_chart(
     hi: float,
     title: str,
     x_label: str = "decision",
+    x_ticks: Sequence[str] | None = None,
 ) -> str:
-    """An inline SVG line chart: one line a series, x = index (0 = start)."""
+    """An inline SVG line chart: one line a series, x = index (0 = start; ``x_ticks`` names the points)."""
     width, height = 640, 280
     left, right, top, bottom = 44, 16, 14, 38
     n = max((len(values) for _, values in series), default=0)
@@ -200,8 +201,8 @@ def line_chart(
         out.append(f'<text x="{left - 6}" y="{_fmt(y(tick) + 4)}" text-anchor="end" fill="#5b6570">{_fmt(tick)}</text>')
     step = max(1, (n + 11) // 12)
     for i in range(0, n, step):
-        label = "start" if i == 0 else str(i)
-        out.append(f'<text x="{_fmt(x(i))}" y="{height - bottom + 16}" text-anchor="middle" fill="#5b6570">{label}</text>')
+        label = x_ticks[i] if x_ticks is not None and i < len(x_ticks) else ("start" if i == 0 else str(i))
+        out.append(f'<text x="{_fmt(x(i))}" y="{height - bottom + 16}" text-anchor="middle" fill="#5b6570">{h(label)}</text>')
     out.append(f'<text x="{left + plot_w / 2:.0f}" y="{height - 6}" text-anchor="middle" fill="#5b6570">{h(x_label)}</text>')
     out.append(f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#98a2ad" stroke-width="1"/>')
     for s, (label, values) in enumerate(series):

@@ -27,13 +27,13 @@ from ..engine import GameState, Step
 from ..engine.core import states_from_start
 from ..paths import story_dir
 from ..present import Change, Decision, Lookup, describe_step
-from ..saves import Entry, Envelope, Meters, SaveError, StoryRef, read_envelope, state_from_envelope
+from ..saves import Entry, Envelope, Meters, SaveError, StoryRef, read_envelope, state_from_envelope, story_for
 from ..story import Story, StoryError, load_story
 from ..story.text import clean, clean_line
 from .render import h, legend, line_chart, md, md_block, md_quote, page, plural, signed
 
 RECORD_KIND = "tightrope-transcript"
-RECORD_VERSION = 2  # 2: each decision's changes split into the choice's and each event's
+RECORD_VERSION = 3  # 2: each decision's changes split into the choice's and each event's; 3: scenario, mode, undos
 FORMATS = ("md", "html", "json")
 SUFFIX = ".transcript"  # NAME.json -> NAME.transcript.md / .html / .json
 OLD_SAVE_NOTE = (
@@ -77,6 +77,30 @@ class MemoItem:
 
 
 @dataclass(frozen=True, slots=True)
+class UndoneRecord:
+    """A decision taken back with undo, and the rationale it took back with it."""
+
+    turn: int
+    node: str
+    scene: str
+    choice: str
+    choice_text: str
+    rationale: str
+    ending: str | None
+    ending_title: str
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mode:
+    """How the game was played: classroom mode, its shortest rationale, undo off (None: the save does not say)."""
+
+    classroom: bool | None
+    min_rationale: int | None
+    no_undo: bool | None
+
+
+@dataclass(frozen=True, slots=True)
 class StoryUsed:
     id: str
     version: str
@@ -95,6 +119,9 @@ class Record:
     file: str
     story: StoryRef  # the story the save was made with
     story_used: StoryUsed | None  # the story the texts come from
+    scenario: str | None  # the scenario played (id), None for the full story
+    scenario_title: str
+    mode: Mode
     seed: int
     finished: bool
     last_scene: str | None  # where an unfinished game stopped
@@ -104,6 +131,7 @@ class Record:
     memo: tuple[MemoItem, ...]
     notes: tuple[str, ...]
     not_found: tuple[str, ...]
+    undone: tuple[UndoneRecord, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         """The record as JSON data (the ``json`` format)."""
@@ -117,6 +145,8 @@ class Record:
             "file": self.file,
             "story": {"id": self.story.id, "version": self.story.version, "hash": self.story.hash},
             "story_used": _fields(self.story_used) if self.story_used else None,
+            "scenario": {"id": self.scenario, "title": self.scenario_title} if self.scenario is not None else None,
+            "mode": _fields(self.mode),
             "seed": self.seed,
             "finished": self.finished,
             "last_scene": self.last_scene,
@@ -124,12 +154,13 @@ class Record:
             "decisions": [decision_json(d) for d in self.decisions],
             "ending": {**_fields(self.ending), "questions": list(self.ending.questions)} if self.ending else None,
             "memo": [_fields(m) for m in self.memo],
+            "undone": [_fields(u) for u in self.undone],
             "notes": list(self.notes),
             "not_found": list(self.not_found),
         }
 
 
-def _fields(obj: MeterSummary | EndingRecord | MemoItem | StoryUsed | Change) -> dict[str, object]:
+def _fields(obj: MeterSummary | EndingRecord | MemoItem | StoryUsed | Change | UndoneRecord | Mode) -> dict[str, object]:
     return {name: getattr(obj, name) for name in obj.__slots__}
 
 
@@ -265,6 +296,14 @@ def build_record(data: Envelope, story: Story | None, file_name: str = "") -> Re
     notes: list[str] = []
     saved = data.story
     usable = story if story is not None and story.id == saved.id else None
+    if usable is not None:
+        try:
+            usable = story_for(data, usable, file_name or "save")
+        except SaveError:
+            notes.append(
+                f'This save was played in the scenario "{clean_line(saved.scenario or "")}", which this version of the '
+                "story does not have; scenes, choices, events and the ending it cannot find are shown by their ids."
+            )
     if story is None:
         notes.append("No story was available, so scenes, choices, events and the ending are shown by their ids.")
     elif usable is None:
@@ -306,6 +345,26 @@ def build_record(data: Envelope, story: Story | None, file_name: str = "") -> Re
             )
 
     memo = tuple(MemoItem(d.turn, d.scene, d.choice_text, d.rationale) for d in decisions if d.key or d.rationale)
+    undone = []
+    for u in data.undone:
+        choice = look.choice(u.node, u.choice)
+        reached = look.ending(u.ending) if u.ending is not None else None
+        undone.append(
+            UndoneRecord(
+                u.turn,
+                u.node,
+                look.node_title(u.node),
+                u.choice,
+                clean_line(choice.text) if choice is not None else u.choice,
+                clean(u.rationale).strip(),
+                u.ending,
+                clean_line(reached.title) if reached is not None else (u.ending or ""),
+                _stamp(u.at),
+            )
+        )
+    kept = data.settings
+    scenario = saved.scenario
+    sc = (usable.full or usable).scenarios.get(scenario) if usable is not None and scenario is not None else None
     return Record(
         student=clean_line(data.player),
         date=_date(data.created),
@@ -314,6 +373,13 @@ def build_record(data: Envelope, story: Story | None, file_name: str = "") -> Re
         file=file_name,
         story=saved,
         story_used=StoryUsed(story.id, story.version, story.hash, clean_line(story.meta.title)) if story is not None else None,
+        scenario=clean_line(scenario) if scenario is not None else None,
+        scenario_title=clean_line(sc.title) if sc is not None else clean_line(scenario or ""),
+        mode=Mode(
+            kept.classroom if kept is not None else None,
+            kept.min_rationale if kept is not None and kept.classroom else None,
+            kept.no_undo if kept is not None else None,
+        ),
         seed=data.seed,
         finished=ending is not None,
         last_scene=look.node_title(data.node) if ending is None else None,
@@ -323,6 +389,7 @@ def build_record(data: Envelope, story: Story | None, file_name: str = "") -> Re
         memo=memo,
         notes=tuple(notes),
         not_found=tuple(look.missing),
+        undone=tuple(undone),
     )
 
 
@@ -340,6 +407,24 @@ def changes_text(changes: tuple[Change, ...] | None, esc: Escape) -> str:
 def _title(rec: Record) -> str:
     used = rec.story_used
     return clean_line(used.title) if used and used.id == rec.story.id else rec.story.id
+
+
+def mode_text(rec: Record) -> str:
+    """'classroom mode (rationales of at least 30 characters), undo off', or "" when the save does not say."""
+    m = rec.mode
+    if m.classroom is None:
+        return ""
+    text = "classroom mode" if m.classroom else "not in classroom mode"
+    if m.classroom and m.min_rationale:
+        text += f" (rationales of at least {m.min_rationale} characters)"
+    if m.no_undo:
+        text += ", undo off"
+    return text
+
+
+def undo_text(rec: Record) -> str:
+    n = len(rec.undone)
+    return "none" if not n else plural(n, "decision") + " taken back (listed under “Taken back”)"
 
 
 def _summary(rec: Record) -> str:
@@ -383,6 +468,11 @@ def to_markdown(rec: Record) -> str:
         f"- **Story:** {md(_title(rec))}, {md(rec.story.id)} version {md(rec.story.version)}",
         f"- **Seed:** {rec.seed}",
     ]
+    if rec.scenario is not None:
+        out.append(f"- **Scenario:** {md(rec.scenario_title)}")
+    if mode_text(rec):
+        out.append(f"- **Mode:** {md(mode_text(rec))}")
+    out.append(f"- **Undos:** {md(undo_text(rec))}")
     if rec.file:
         out.append(f"- **Save file:** {md(rec.file)}")
     out += [f"- **Result:** {md(_summary(rec))}", ""]
@@ -423,6 +513,20 @@ def to_markdown(rec: Record) -> str:
             out += ["", "\n".join("   " + line for line in md_quote(item.rationale).split("\n"))]
         else:
             out.append("   (No reason was written.)")
+        out.append("")
+
+    if rec.undone:
+        out += [
+            "## Taken back",
+            "",
+            "Decisions taken back with undo, in the order they were taken back, with what was written for them.",
+            "",
+        ]
+        for u in rec.undone:
+            ended = f" (it had reached the ending “{md(u.ending_title)}”)" if u.ending else ""
+            out.append(f"- **Decision {u.turn}, {md(u.scene)}:** {md(u.choice_text)}{ended}; taken back {md(u.at)}")
+            if u.rationale:
+                out += ["", "\n".join("  " + line for line in md_quote(u.rationale).split("\n"))]
         out.append("")
 
     if rec.not_found:
@@ -486,12 +590,23 @@ def _html_decision(d: Decision) -> list[str]:
 
 def to_html(rec: Record) -> str:
     who = rec.student or "(no name)"
+    return page(f"Decision record: {who}", html_body(rec))
+
+
+def html_body(rec: Record) -> str:
+    """The record as the body of an HTML page (one of many in a combined page for a class)."""
+    who = rec.student or "(no name)"
     b: list[str] = [f"<header><h1>Decision record: {h(who)}</h1>"]
     b.append('<dl class="meta">')
     b.append(f"<dt>Student</dt><dd>{h(who)}</dd>")
     b.append(f"<dt>Date</dt><dd>{h(rec.date)} (last saved {h(rec.updated)})</dd>")
     b.append(f"<dt>Story</dt><dd>{h(_title(rec))}, {h(rec.story.id)} version {h(rec.story.version)}</dd>")
     b.append(f"<dt>Seed</dt><dd>{h(rec.seed)}</dd>")
+    if rec.scenario is not None:
+        b.append(f"<dt>Scenario</dt><dd>{h(rec.scenario_title)}</dd>")
+    if mode_text(rec):
+        b.append(f"<dt>Mode</dt><dd>{h(mode_text(rec))}</dd>")
+    b.append(f"<dt>Undos</dt><dd>{h(undo_text(rec))}</dd>")
     if rec.file:
         b.append(f"<dt>Save file</dt><dd>{h(rec.file)}</dd>")
     b.append(f"<dt>Result</dt><dd>{h(_summary(rec))}</dd></dl></header>")
@@ -541,6 +656,17 @@ def to_html(rec: Record) -> str:
         b.append("</ol>")
     b.append("</div></section>")
 
+    if rec.undone:
+        b.append("<section><h2>Taken back</h2>")
+        b.append("<p>Decisions taken back with undo, in the order they were taken back, with what was written for them.</p><ol>")
+        for u in rec.undone:
+            ended = f" (it had reached the ending “{h(u.ending_title)}”)" if u.ending else ""
+            why = f'<p class="rationale">{h(u.rationale)}</p>' if u.rationale else ""
+            b.append(
+                f"<li><strong>Decision {u.turn}, {h(u.scene)}:</strong> {h(u.choice_text)}{ended}; taken back {h(u.at)}{why}</li>"
+            )
+        b.append("</ol></section>")
+
     if rec.not_found:
         b.append(
             "<section><h2>Could not be looked up</h2><p>These ids from the save are not in the story used, so they are shown as ids:</p><ul>"
@@ -548,7 +674,7 @@ def to_html(rec: Record) -> str:
         b += [f"<li>{h(x)}</li>" for x in rec.not_found]
         b.append("</ul></section>")
     b.append(f"<footer>Tightrope decision record · {h(rec.story.id)} {h(rec.story.version)} · seed {h(rec.seed)}</footer>")
-    return page(f"Decision record: {who}", "\n".join(b))
+    return "\n".join(b)
 
 
 def _paras(text: str) -> list[str]:

@@ -24,12 +24,31 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Union
+from typing import Any, Literal, Protocol, Union
+
+from .codes import code_of, message
 
 Type = Literal["number", "bool", "text"]
-Getter = Callable[[Any], Any]
+
+
+class StateView(Protocol):
+    """What a condition reads from a game state (the engine's GameState, or its scratch view)."""
+
+    @property
+    def meters(self) -> Sequence[int]: ...
+    @property
+    def flags(self) -> Sequence[bool]: ...
+    @property
+    def counts(self) -> Sequence[int]: ...
+    @property
+    def turn(self) -> int: ...
+
+
+# a compiled expression's value: a number, true/false or text, as check()
+# proved; mypy cannot follow that proof, so closures return Any
+Getter = Callable[[StateView], Any]
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 32
@@ -38,13 +57,20 @@ MAX_TOKENS = 400
 
 
 class ConditionError(Exception):
-    """A problem in a condition; ``column`` is 1-based within the expression."""
+    """A problem in a condition; ``column`` is 1-based within the expression.
 
-    def __init__(self, code: str, message: str, column: int) -> None:
-        self.code = code
-        self.message = message
+    Built from a registry key (``C004.eq``, see :mod:`.codes`); ``unknown`` is
+    the unknown name of a C002, so the loader can tell a misspelling from a
+    reference to something that failed to load.
+    """
+
+    def __init__(self, key: str, column: int, **fields: object) -> None:
+        self.code = code_of(key)
+        self.message = message(key, **fields)
         self.column = column
-        super().__init__(f"column {column}: {message}")
+        unknown = fields.get("unknown")
+        self.unknown = unknown if isinstance(unknown, str) else None
+        super().__init__(f"column {column}: {self.message}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,20 +92,21 @@ _TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 
-_HINTS = {
-    "=": ("C004", 'use "==" to compare; "=" alone is not allowed'),
-    "**": ("C005", "powers are not allowed"),
-    "/": ("C005", "division is not allowed"),
-    "%": ("C005", "the % operator is not allowed"),
-    ".": ("C005", "attributes (a dot after a name) are not allowed"),
-    "[": ("C005", "subscripts ([...]) are not allowed"),
-    "]": ("C005", "subscripts ([...]) are not allowed"),
-    ",": ("C005", "commas are not allowed: there are no calls or lists"),
-    "&&": ("C004", 'write "and" instead of "&&"'),
-    "||": ("C004", 'write "or" instead of "||"'),
-    "!": ("C004", 'write "not" instead of "!"'),
-    "&": ("C004", 'write "and" instead of "&"'),
-    "|": ("C004", 'write "or" instead of "|"'),
+# characters the language does not have: the registry key, and its fields
+_HINTS: dict[str, tuple[str, dict[str, object]]] = {
+    "=": ("C004.eq", {}),
+    "**": ("C005.power", {}),
+    "/": ("C005.division", {}),
+    "%": ("C005.percent", {}),
+    ".": ("C005.attribute", {}),
+    "[": ("C005.subscript", {}),
+    "]": ("C005.subscript", {}),
+    ",": ("C005.comma", {}),
+    "&&": ("C004.word", {"word": "and", "op": "&&"}),
+    "||": ("C004.word", {"word": "or", "op": "||"}),
+    "!": ("C004.word", {"word": "not", "op": "!"}),
+    "&": ("C004.word", {"word": "and", "op": "&"}),
+    "|": ("C004.word", {"word": "or", "op": "|"}),
 }
 
 KEYWORDS = {"and", "or", "not", "true", "false"}
@@ -87,7 +114,7 @@ KEYWORDS = {"and", "or", "not", "true", "false"}
 
 def tokenize(text: str) -> list[Token]:
     if len(text) > MAX_LENGTH:
-        raise ConditionError("C007", f"condition is {len(text):,} characters long; the limit is {MAX_LENGTH:,}", 1)
+        raise ConditionError("C007.length", 1, length=len(text), limit=MAX_LENGTH)
     tokens: list[Token] = []
     i = 0
     n = len(text)
@@ -97,42 +124,42 @@ def tokenize(text: str) -> list[Token]:
         if m is None:
             two = text[i : i + 2]
             if two in _HINTS:
-                code, msg = _HINTS[two]
-                raise ConditionError(code, msg, col)
+                key, fields = _HINTS[two]
+                raise ConditionError(key, col, **fields)
             ch = text[i]
             if ch in _HINTS:
-                code, msg = _HINTS[ch]
-                raise ConditionError(code, msg, col)
+                key, fields = _HINTS[ch]
+                raise ConditionError(key, col, **fields)
             if ch in "\"'":
-                raise ConditionError("C001", "unterminated text in quotes", col)
-            raise ConditionError("C001", f'unexpected character "{ch}"', col)
+                raise ConditionError("C001.quote", col)
+            raise ConditionError("C001.character", col, char=ch)
         kind = m.lastgroup or ""
         tok = m.group()
         i = m.end()
         if kind == "ws":
             continue
         if kind == "op" and tok == "*" and text.startswith("**", i - 1):
-            raise ConditionError("C005", "powers are not allowed", col)
+            raise ConditionError("C005.power", col)
         if kind == "num":
             if len(tok) > 10 or int(tok) > MAX_NUMBER:
-                raise ConditionError("C008", f"number is too large (limit {MAX_NUMBER:,})", col)
+                raise ConditionError("C008", col, limit=MAX_NUMBER)
             if i < n and text[i] == ".":
-                raise ConditionError("C001", "only whole numbers are allowed", i + 1)
+                raise ConditionError("C001.whole", i + 1)
             tokens.append(Token("num", tok, col, int(tok)))
         elif kind == "str":
             tokens.append(Token("str", tok, col, tok[1:-1]))
         elif kind == "name":
             if i < n and text[i] == "(":
-                raise ConditionError("C005", f'calls such as "{tok}(...)" are not allowed', col)
+                raise ConditionError("C005.call", col, call=tok)
             if i < n and text[i] == ".":
-                raise ConditionError("C005", "attributes (a dot after a name) are not allowed", i + 1)
+                raise ConditionError("C005.attribute", i + 1)
             if i < n and text[i] == "[":
-                raise ConditionError("C005", "subscripts ([...]) are not allowed", i + 1)
+                raise ConditionError("C005.subscript", i + 1)
             tokens.append(Token("op" if tok in KEYWORDS else "name", tok, col))
         else:
             tokens.append(Token("op", tok, col))
         if len(tokens) > MAX_TOKENS:
-            raise ConditionError("C007", f"condition has more than {MAX_TOKENS} parts; split it up", col)
+            raise ConditionError("C007.tokens", col, limit=MAX_TOKENS)
     tokens.append(Token("end", "", n + 1))
     return tokens
 
@@ -190,11 +217,11 @@ class _Parser:
 
     def parse(self) -> Node:
         if self.peek().kind == "end":
-            raise ConditionError("C001", "condition is empty", 1)
+            raise ConditionError("C001.empty", 1)
         node = self.or_expr()
         tok = self.peek()
         if tok.kind != "end":
-            raise ConditionError("C001", f'unexpected "{tok.text}"', tok.column)
+            raise ConditionError("C001", tok.column, token=tok.text)
         return node
 
     def or_expr(self) -> Node:
@@ -228,7 +255,7 @@ class _Parser:
             node = Binary(tok.text, node, self.sum(), tok.column)
             nxt = self.peek()
             if nxt.kind == "op" and nxt.text in _COMPARE:
-                raise ConditionError("C001", 'chained comparisons are not allowed; join two comparisons with "and"', nxt.column)
+                raise ConditionError("C001.chain", nxt.column)
         return node
 
     def sum(self) -> Node:
@@ -257,7 +284,7 @@ class _Parser:
     def enter(self, tok: Token) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise ConditionError("C006", f"expression is nested more than {MAX_DEPTH} levels deep", tok.column)
+            raise ConditionError("C006", tok.column, limit=MAX_DEPTH)
 
     def atom(self) -> Node:
         tok = self.take()
@@ -273,17 +300,17 @@ class _Parser:
             self.depth -= 1
             close = self.take()
             if not (close.kind == "op" and close.text == ")"):
-                raise ConditionError("C001", 'missing ")"', close.column)
+                raise ConditionError("C001.paren", close.column)
             return node
         if tok.kind == "end":
-            raise ConditionError("C001", "condition ends too early", tok.column)
-        raise ConditionError("C001", f'unexpected "{tok.text}"', tok.column)
+            raise ConditionError("C001.early", tok.column)
+        raise ConditionError("C001", tok.column, token=tok.text)
 
 
 def parse(text: str) -> Node:
     """Parse condition text into a tree. Raises only ConditionError."""
     if not isinstance(text, str):
-        raise ConditionError("C001", "a condition must be text", 1)
+        raise ConditionError("C001.text", 1)
     return _Parser(tokenize(text)).parse()
 
 
@@ -310,33 +337,33 @@ def check(node: Node, symbols: Mapping[str, Symbol], suggest: Callable[[str], st
         sym = symbols.get(node.name)
         if sym is None:
             hint = suggest(node.name) if suggest else ""
-            raise ConditionError("C002", f'unknown name "{node.name}"{hint}', node.column)
+            raise ConditionError("C002", node.column, unknown=node.name, hint=hint)
         return sym.type
     if isinstance(node, Unary):
         inner = check(node.operand, symbols, suggest)
         want: Type = "bool" if node.op == "not" else "number"
         if inner != want:
-            raise ConditionError("C003", f'"{node.op}" needs {_type_name(want)}, not {_type_name(inner)}', node.column)
+            raise ConditionError("C003.unary", node.column, op=node.op, want=_type_name(want), got=_type_name(inner))
         return want
     left = check(node.left, symbols, suggest)
     right = check(node.right, symbols, suggest)
     if node.op in ("and", "or"):
         for side, t in ((node.left, left), (node.right, right)):
             if t != "bool":
-                raise ConditionError("C003", f'"{node.op}" joins true/false values, not {_type_name(t)}', _column(side))
+                raise ConditionError("C003.logic", _column(side), op=node.op, got=_type_name(t))
         return "bool"
     if node.op in ("==", "!="):
         if left != right:
-            raise ConditionError("C003", f"cannot compare {_type_name(left)} with {_type_name(right)}", node.column)
+            raise ConditionError("C003.equal", node.column, left=_type_name(left), right=_type_name(right))
         return "bool"
     if node.op in _COMPARE:
         if left != "number" or right != "number":
             bad = left if left != "number" else right
-            raise ConditionError("C003", f'"{node.op}" compares numbers, not {_type_name(bad)}', node.column)
+            raise ConditionError("C003.order", node.column, op=node.op, got=_type_name(bad))
         return "bool"
     if left != "number" or right != "number":
         bad = left if left != "number" else right
-        raise ConditionError("C003", f'"{node.op}" works on numbers, not {_type_name(bad)}', node.column)
+        raise ConditionError("C003.arith", node.column, op=node.op, got=_type_name(bad))
     return "number"
 
 
@@ -415,7 +442,7 @@ class Expr:
     tree: Node
     evaluate: Getter
 
-    def __call__(self, state: Any) -> Any:
+    def __call__(self, state: StateView) -> Any:
         return self.evaluate(state)
 
 
@@ -429,5 +456,5 @@ def compile_expr(
     tree = parse(text)
     got = check(tree, symbols, suggest)
     if got != want:
-        raise ConditionError("C003", f"this must give {_type_name(want)}, but gives {_type_name(got)}", 1)
+        raise ConditionError("C003.result", 1, want=_type_name(want), got=_type_name(got))
     return Expr(text, got, tree, compile_node(tree, symbols))

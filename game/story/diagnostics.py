@@ -33,10 +33,15 @@ class Pos:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
+    """One problem. ``follow_on`` counts the errors that follow from this one
+    (references to an object or a file that could not be read): they are not
+    reported one by one, and the problem's line says how many there were."""
+
     code: str
     message: str
     pos: Pos
     severity: Severity = "error"
+    follow_on: int = 0
 
     def __post_init__(self) -> None:
         # messages quote author text; keep them on one line and printable
@@ -44,7 +49,14 @@ class Problem:
 
     def __str__(self) -> str:
         # file names come from the story folder too: keep them printable
-        return f"{one_line(str(self.pos), 4096)}: {self.severity} {self.code}: {self.message}"
+        return f"{one_line(str(self.pos), 4096)}: {self.severity} {self.code}: {self.message}{self.follows()}"
+
+    def follows(self) -> str:
+        """' (and 27 errors that follow from it)', or ''."""
+        n = self.follow_on
+        if not n:
+            return ""
+        return f" (and {n:,} error{'s' if n != 1 else ''} that follow{'s' if n == 1 else ''} from it)"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -54,16 +66,26 @@ class Problem:
             "file": self.pos.file,
             "line": self.pos.line,
             "column": self.pos.column,
+            "follow_on": self.follow_on,
         }
 
 
 class StoryError(Exception):
-    """Raised when a story cannot be used; carries every problem found."""
+    """Raised when a story cannot be used.
+
+    ``problems`` are the errors as ``tightrope check`` shows them: root causes
+    first, and the errors that only follow from an object or a file that
+    could not be read folded into the line of their cause.
+    """
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         first = problems[0] if problems else None
         super().__init__(str(first) if first else "story could not be loaded")
+
+    def lines(self) -> list[str]:
+        """One line per problem, exactly as ``tightrope check`` prints them (for a front end's dialog)."""
+        return [str(p) for p in self.problems] or [str(self)]
 
     def summary(self, root: object) -> str:
         """One line for a front end: the first problem, and where to see the rest."""

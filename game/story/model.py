@@ -31,6 +31,7 @@ class Meta:
     premise: str = ""
     authors: tuple[str, ...] = ()
     license: str = ""
+    player_default: str = "Player"  # what {player} shows when the player gave no name
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +235,7 @@ class Source:
     date: str
     url: str
     note: str
+    pos: Pos = Pos("")
 
 
 @dataclass(frozen=True)

@@ -9,53 +9,150 @@ documents every field listed here, and a test keeps them in step.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, Union, cast
 
+from .codes import problem
 from .diagnostics import Pos, Problem, did_you_mean
-from .yamlsafe import YMap, YNode, YScalar, YSeq
+from .yamlsafe import YMap, YNode, YScalar, YSeq, position_in
 
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 _ID_RE = re.compile(ID_PATTERN)
+# words of the condition and text languages: no id may be one of them
+RESERVED = ("turn", "player", "if", "else", "end", "and", "or", "not", "true", "false")
+_RESERVED = frozenset(RESERVED)
+# text that is not a template: braces only as {{ and }} (the JSON Schema's pattern says the same)
+NO_BRACES = r"^(?:[^{}]|\{\{|\}\})*$"
+_BRACE_RE = re.compile(r"\{\{|\}\}|[{}]")
 
-INVALID: Any = object()
+INVALID: Final = object()  # what a validator returns for a value it reported
+
+# a JSON Schema document, as built here and printed by ``tightrope schema``:
+# JSON of any shape, the one place here that needs Any
+Schema = dict[str, Any]
+# what an expression or a table's value holds
+Scalar = Union[str, int, bool]
 
 
 @dataclass
 class Rec:
-    """A validated object: its values, its position and each field's position."""
+    """A validated object: its values, its position and each field's position.
+
+    ``values`` holds what the field types return (text, numbers, lists of
+    Recs, :class:`Located` expressions and tables); the typed accessors say
+    which, so the loader reads them without guessing.
+    """
 
     kind: str
-    values: dict[str, Any]
+    values: dict[str, object]
     pos: Pos
-    where: dict[str, Pos] = field(default_factory=dict)
+    # the scalar a field was read from (its position is made when asked for),
+    # or the position of a list or mapping
+    where: dict[str, YScalar | Pos] = field(default_factory=dict)
 
-    def get(self, name: str, default: Any = None) -> Any:
+    def get(self, name: str, default: object = None) -> object:
         return self.values.get(name, default)
 
     def at(self, name: str) -> Pos:
-        return self.where.get(name, self.pos)
+        found = self.where.get(name)
+        if found is None:
+            return self.pos
+        return found.pos if found.__class__ is YScalar else cast(Pos, found)
+
+    def node(self, name: str) -> YScalar | None:
+        """The scalar a field was read from (for positions inside its text)."""
+        found = self.where.get(name)
+        return found if isinstance(found, YScalar) else None
+
+    # typed accessors: the field's type in the spec decides what it holds
+    def text(self, name: str, default: str = "") -> str:
+        return cast(str, self.values.get(name, default))
+
+    def opt_text(self, name: str) -> str | None:
+        return cast("str | None", self.values.get(name))
+
+    def number(self, name: str, default: int = 0) -> int:
+        return cast(int, self.values.get(name, default))
+
+    def opt_number(self, name: str) -> int | None:
+        return cast("int | None", self.values.get(name))
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        return cast(bool, self.values.get(name, default))
+
+    def recs(self, name: str) -> list[Rec]:
+        return cast("list[Rec]", self.values.get(name) or [])
+
+    def texts(self, name: str) -> list[str]:
+        return cast("list[str]", self.values.get(name) or [])
+
+    def expr(self, name: str) -> Located | None:
+        return cast("Located | None", self.values.get(name))
+
+    def table(self, name: str) -> dict[str, Located]:
+        return cast("dict[str, Located]", self.values.get(name) or {})
+
+    @property
+    def id(self) -> str:
+        return cast(str, self.values["id"])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Located:
-    """A scalar value with the position it came from (for map values)."""
+    """A value with the scalar it came from (an expression, or a table's key)."""
 
-    value: Any
-    pos: Pos
-    node: YScalar | None = None
+    value: Scalar
+    node: YScalar
+
+    @property
+    def pos(self) -> Pos:
+        return self.node.pos
 
 
 class Ctx:
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-        # ids of objects that failed validation: references to them are not
-        # reported again as unknown
-        self.broken_ids: set[str] = set()
+    """What validation collects: problems, and the objects that could not be read.
 
-    def error(self, code: str, message: str, pos: Pos) -> Any:
-        self.problems.append(Problem(code, message, pos))
+    ``broken`` maps the id of every object of a story section that could not
+    be read (or was lost with a whole section) to the index in ``problems`` of
+    the problem that explains it: references to it are follow-on errors,
+    folded into that problem's line. ``follow_on`` counts them per problem.
+    """
+
+    def __init__(self, lines: Callable[[str], Sequence[str]] | None = None) -> None:
+        self.problems: list[Problem] = []
+        self.broken: dict[str, int] = {}
+        self.follow_on: dict[int, int] = {}
+        self.lines = lines or (lambda file: ())
+        self.field = ""  # the field being read, for messages ("a choice's text")
+        self.story_lost: int | None = None  # the problem that made a story: section unreadable
+
+    def error(self, key: str, pos: Pos, /, **fields: object) -> object:
+        self.problems.append(problem(key, pos, **fields))
         return INVALID
+
+    def fold(self, root: int, n: int = 1) -> None:
+        """Count ``n`` errors that follow from problem ``root`` instead of reporting them."""
+        self.follow_on[root] = self.follow_on.get(root, 0) + n
+
+    def lost(self, node: YNode, since: int) -> None:
+        """The objects in ``node`` could not be read: the first problem after ``since`` explains them."""
+        if since >= len(self.problems):
+            return
+        for rid in _ids_in(node):
+            self.broken.setdefault(rid, since)
+
+
+def _ids_in(node: YNode) -> list[str]:
+    """The ids of the objects in a section's value (a list of mappings, or one)."""
+    items = node.items if isinstance(node, YSeq) else [node]
+    out = []
+    for item in items:
+        if isinstance(item, YMap):
+            found = item.items.get("id")
+            if found is not None and isinstance(found[1], YScalar) and found[1].text:
+                out.append(found[1].text)
+    return out
 
 
 def _describe(node: YNode) -> str:
@@ -73,7 +170,12 @@ def _describe(node: YNode) -> str:
     return "text"
 
 
-def _yaml11_note(node: YScalar) -> str:
+def _yaml11_note(node: YNode) -> str:
+    if isinstance(node, (YMap, YSeq)):
+        if node.flow:  # text: [bold] Hello
+            bracket, what = ("[", "list") if isinstance(node, YSeq) else ("{", "mapping")
+            return f'; YAML reads a value that starts with "{bracket}" as a {what}: put the whole text in quotes'
+        return ""
     if node.plain and not isinstance(node.value, str):
         if isinstance(node.value, bool):
             return f'; YAML reads the bare word "{node.text}" as {str(node.value).lower()}: put it in quotes'
@@ -88,10 +190,10 @@ class T:
 
     doc = ""
 
-    def validate(self, node: YNode, ctx: Ctx) -> Any:  # pragma: no cover - abstract
+    def validate(self, node: YNode, ctx: Ctx) -> object:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover - abstract
+    def schema(self, defs: Schema) -> Schema:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def label(self) -> str:
@@ -99,8 +201,20 @@ class T:
 
 
 class Str(T):
+    """Text. Unless it is a template (the text of nodes, events and endings),
+    braces are reported (T004): ``{{`` and ``}}`` write literal braces, and
+    any other brace would be shown as written, which is never what an author
+    who wrote ``{trust}`` meant."""
+
     def __init__(
-        self, doc: str = "", pattern: str | None = None, min_len: int = 1, max_len: int = 100_000, what: str = "text"
+        self,
+        doc: str = "",
+        pattern: str | None = None,
+        min_len: int = 1,
+        max_len: int = 100_000,
+        what: str = "text",
+        template: bool = False,
+        braces: bool = True,
     ) -> None:
         self.doc = doc
         self.pattern = pattern
@@ -108,27 +222,48 @@ class Str(T):
         self.min_len = min_len
         self.max_len = max_len
         self.what = what
+        self.template = template
+        # braces are checked in free text (not in templates, ids or patterns)
+        self.braces = braces and not template and pattern is None
 
     def label(self) -> str:
         return self.what
 
-    def validate(self, node: YNode, ctx: Ctx) -> Any:
-        if not isinstance(node, YScalar) or not isinstance(node.value, str):
-            note = _yaml11_note(node) if isinstance(node, YScalar) else ""
-            return ctx.error("S001", f"expected {self.what}, found {_describe(node)}{note}", node.pos)
-        value = node.value
-        if len(value.strip()) < self.min_len:
-            return ctx.error("S006", f"{self.what} must not be empty", node.pos)
+    def validate(self, node: YNode, ctx: Ctx) -> object:
+        if node.__class__ is not YScalar or node.value.__class__ is not str:
+            return ctx.error("S001", node.pos, expected=self.what, found=_describe(node), note=_yaml11_note(node))
+        assert isinstance(node, YScalar)
+        value: str = node.text if node.plain else node.value
         if len(value) > self.max_len:
-            return ctx.error("S006", f"{self.what} is {len(value):,} characters long (limit {self.max_len:,})", node.pos)
-        if self.regex and not self.regex.match(value):
-            return ctx.error("S007", f'"{value[:60]}" is not a valid {self.what}', node.pos)
+            return ctx.error("S006.long", node.pos, what=self.what, length=len(value), limit=self.max_len)
+        if self.min_len and len(value.strip()) < self.min_len:
+            return ctx.error("S006.empty", node.pos, what=self.what)
+        if self.regex is not None and not self.regex.match(value):
+            return ctx.error("S007", node.pos, text=value[:60], what=self.what)
+        if self.braces and ("{" in value or "}" in value):
+            return self._braces(value, node, ctx)
         return value
 
-    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "string"}
+    def _braces(self, value: str, node: YScalar, ctx: Ctx) -> object:
+        """``{{`` and ``}}`` are literal braces; any other brace is a T004."""
+        out: list[str] = []
+        at = 0
+        for m in _BRACE_RE.finditer(value):
+            if len(m.group()) == 1:
+                end = value.find("}", m.start())
+                shown = value[m.start() : end + 1 if end >= 0 else m.start() + 20]
+                pos = position_in(node, m.start(), ctx.lines(node.file))
+                return ctx.error("T004", pos, field=ctx.field or "this field", text=shown[:40])
+            out.append(value[at : m.start()] + m.group()[0])
+            at = m.end()
+        return "".join(out) + value[at:]
+
+    def schema(self, defs: Schema) -> Schema:
+        out: Schema = {"type": "string"}
         if self.pattern:
             out["pattern"] = self.pattern
+        elif self.braces:
+            out["pattern"] = NO_BRACES
         if self.min_len:
             out["minLength"] = self.min_len
         if self.doc:
@@ -137,11 +272,28 @@ class Str(T):
 
 
 class Id(Str):
+    """An id that names something defined elsewhere (a goto, a meter in effects...)."""
+
     def __init__(self, doc: str = "") -> None:
         super().__init__(doc, ID_PATTERN, what="id (lower-case letters, digits and _, starting with a letter)")
 
     def label(self) -> str:
         return "id"
+
+
+class NewId(Id):
+    """The id an object is defined with: reserved words are refused (S011)."""
+
+    def validate(self, node: YNode, ctx: Ctx) -> object:
+        value = super().validate(node, ctx)
+        if value is not INVALID and value in _RESERVED:
+            return ctx.error("S011", node.pos, id=value, words=", ".join(RESERVED))
+        return value
+
+    def schema(self, defs: Schema) -> Schema:
+        out = super().schema(defs)
+        out["not"] = {"enum": list(RESERVED)}
+        return out
 
 
 class Int(T):
@@ -153,15 +305,16 @@ class Int(T):
     def label(self) -> str:
         return "a whole number"
 
-    def validate(self, node: YNode, ctx: Ctx) -> Any:
-        if not isinstance(node, YScalar) or isinstance(node.value, bool) or not isinstance(node.value, int) or not node.plain:
-            return ctx.error("S001", f"expected a whole number, found {_describe(node)}", node.pos)
-        if not self.lo <= node.value <= self.hi:
-            return ctx.error("S008", f"{node.value} is outside the allowed range {self.lo} to {self.hi}", node.pos)
-        return node.value
+    def validate(self, node: YNode, ctx: Ctx) -> object:
+        if not isinstance(node, YScalar) or node.value.__class__ is not int or not node.plain:
+            return ctx.error("S001", node.pos, expected="a whole number", found=_describe(node), note="")
+        value = node.value
+        if not self.lo <= value <= self.hi:
+            return ctx.error("S008", node.pos, value=value, lo=self.lo, hi=self.hi)
+        return value
 
-    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "integer", "minimum": self.lo, "maximum": self.hi}
+    def schema(self, defs: Schema) -> Schema:
+        out: Schema = {"type": "integer", "minimum": self.lo, "maximum": self.hi}
         if self.doc:
             out["description"] = self.doc
         return out
@@ -174,15 +327,15 @@ class Bool(T):
     def label(self) -> str:
         return "true or false"
 
-    def validate(self, node: YNode, ctx: Ctx) -> Any:
+    def validate(self, node: YNode, ctx: Ctx) -> object:
         if not isinstance(node, YScalar) or not isinstance(node.value, bool) or not node.plain:
-            return ctx.error("S001", f"expected true or false, found {_describe(node)}", node.pos)
+            return ctx.error("S001", node.pos, expected="true or false", found=_describe(node), note="")
         if node.text not in ("true", "false"):
-            return ctx.error("S001", f'write true or false, not "{node.text}"', node.pos)
+            return ctx.error("S001.bool", node.pos, text=node.text)
         return node.value
 
-    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "boolean"}
+    def schema(self, defs: Schema) -> Schema:
+        out: Schema = {"type": "boolean"}
         if self.doc:
             out["description"] = self.doc
         return out
@@ -202,19 +355,20 @@ class Expr(T):
     def label(self) -> str:
         return "a condition" if self.want == "bool" else "a number or number expression"
 
-    def validate(self, node: YNode, ctx: Ctx) -> Any:
+    def validate(self, node: YNode, ctx: Ctx) -> object:
         if isinstance(node, YScalar):
-            if isinstance(node.value, str) and node.value.strip():
-                return Located(node.value, node.pos, node)
-            if self.want == "number" and isinstance(node.value, int) and not isinstance(node.value, bool):
-                return Located(str(node.value), node.pos, node)
-            if self.want == "bool" and isinstance(node.value, bool) and node.text in ("true", "false"):
-                return Located(node.text, node.pos, node)
-        return ctx.error("S001", f"expected {self.label()}, found {_describe(node)}", node.pos)
+            value = node.value
+            if isinstance(value, str) and value.strip():
+                return Located(value, node)
+            if self.want == "number" and isinstance(value, int) and not isinstance(value, bool):
+                return Located(str(value), node)
+            if self.want == "bool" and isinstance(value, bool) and node.text in ("true", "false"):
+                return Located(node.text, node)
+        return ctx.error("S001", node.pos, expected=self.label(), found=_describe(node), note="")
 
-    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+    def schema(self, defs: Schema) -> Schema:
         types: list[str] = ["string", "integer"] if self.want == "number" else ["string", "boolean"]
-        out: dict[str, Any] = {"type": types}
+        out: Schema = {"type": types}
         if self.doc:
             out["description"] = self.doc
         return out
@@ -228,22 +382,23 @@ class Enum(T):
     def label(self) -> str:
         return "one of " + ", ".join(self.values)
 
-    def validate(self, node: YNode, ctx: Ctx) -> Any:
-        if isinstance(node, YScalar) and isinstance(node.value, str) and node.value in self.values:
+    def validate(self, node: YNode, ctx: Ctx) -> object:
+        if isinstance(node, YScalar) and node.value in self.values and isinstance(node.value, str):
             return node.value
         got = node.text if isinstance(node, YScalar) else _describe(node)
-        hint = did_you_mean(got, self.values)
-        return ctx.error("S007", f'expected {self.label()}, found "{got}"{hint}', node.pos)
+        return ctx.error("S007.enum", node.pos, expected=self.label(), found=got, hint=did_you_mean(got, self.values))
 
-    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "string", "enum": list(self.values)}
+    def schema(self, defs: Schema) -> Schema:
+        out: Schema = {"type": "string", "enum": list(self.values)}
         if self.doc:
             out["description"] = self.doc
         return out
 
 
 class List(T):
-    def __init__(self, item: T, doc: str = "", min_items: int = 0, max_items: int = 100_000, too_few: str = "") -> None:
+    """A list. ``too_few`` is the registry key of the message when it has fewer than ``min_items``."""
+
+    def __init__(self, item: T, doc: str = "", min_items: int = 0, max_items: int = 100_000, too_few: str = "S009.few") -> None:
         self.item = item
         self.too_few = too_few
         self.doc = doc
@@ -253,27 +408,54 @@ class List(T):
     def label(self) -> str:
         return "a list"
 
-    def validate(self, node: YNode, ctx: Ctx) -> Any:
-        if not isinstance(node, YSeq):
-            return ctx.error("S001", f"expected a list, found {_describe(node)}", node.pos)
-        if len(node.items) < self.min_items:
-            if self.too_few:
-                return ctx.error("S009", self.too_few, node.pos)
-            return ctx.error(
-                "S009", f"the list needs at least {self.min_items} item{'s' if self.min_items > 1 else ''}", node.pos
-            )
-        if len(node.items) > self.max_items:
-            return ctx.error("S009", f"the list has {len(node.items):,} items (limit {self.max_items:,})", node.pos)
-        out = [self.item.validate(item, ctx) for item in node.items]
-        return [v for v in out if v is not INVALID]
+    def validate(self, node: YNode, ctx: Ctx) -> object:
+        if node.__class__ is not YSeq:
+            return ctx.error("S001", node.pos, expected="a list", found=_describe(node), note="")
+        assert isinstance(node, YSeq)
+        items = node.items
+        if len(items) < self.min_items:
+            return ctx.error(self.too_few, node.pos, least=self.min_items, s="s" if self.min_items > 1 else "")
+        if len(items) > self.max_items:
+            return ctx.error("S009.many", node.pos, count=len(items), limit=self.max_items)
+        check = self.item.validate
+        out = []
+        for item in items:
+            value = check(item, ctx)
+            if value is not INVALID:
+                out.append(value)
+        return out
 
-    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "array", "items": self.item.schema(defs)}
+    def schema(self, defs: Schema) -> Schema:
+        out: Schema = {"type": "array", "items": self.item.schema(defs)}
         if self.min_items:
             out["minItems"] = self.min_items
         if self.doc:
             out["description"] = self.doc
         return out
+
+
+class Section(List):
+    """A top-level section of a story file (a list of objects with ids): an
+    object that cannot be read is noted, so references to it are folded into
+    the problem that explains it rather than reported as unknown."""
+
+    def validate(self, node: YNode, ctx: Ctx) -> object:
+        since = len(ctx.problems)
+        if not isinstance(node, YSeq) or len(node.items) > self.max_items:
+            out = super().validate(node, ctx)
+            ctx.lost(node, since)
+            return out
+        assert isinstance(node, YSeq)
+        check = self.item.validate
+        values = []
+        for item in node.items:
+            since = len(ctx.problems)
+            value = check(item, ctx)
+            if value is INVALID:
+                ctx.lost(item, since)
+            else:
+                values.append(value)
+        return values
 
 
 class Table(T):
@@ -286,21 +468,26 @@ class Table(T):
     def label(self) -> str:
         return "a mapping of ids to values"
 
-    def validate(self, node: YNode, ctx: Ctx) -> Any:
-        if not isinstance(node, YMap):
-            return ctx.error("S001", f"expected a mapping of ids to values, found {_describe(node)}", node.pos)
+    def validate(self, node: YNode, ctx: Ctx) -> object:
+        if node.__class__ is not YMap:
+            return ctx.error("S001", node.pos, expected="a mapping of ids to values", found=_describe(node), note="")
+        assert isinstance(node, YMap)
         out: dict[str, Located] = {}
+        check = self.value.validate
         for key, (knode, vnode) in node.items.items():
             if not _ID_RE.match(key):
-                ctx.error("S007", f'"{key}" is not a valid id', knode.pos)
+                if key == "<<":
+                    ctx.error("Y018", knode.pos)
+                else:
+                    ctx.error("S007", knode.pos, text=key[:60], what="id")
                 continue
-            value = self.value.validate(vnode, ctx)
+            value = check(vnode, ctx)
             if value is not INVALID:
-                out[key] = Located(value, knode.pos)
+                out[key] = Located(cast(Scalar, value), knode)
         return out
 
-    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def schema(self, defs: Schema) -> Schema:
+        out: Schema = {
             "type": "object",
             "propertyNames": {"pattern": ID_PATTERN},
             "additionalProperties": self.value.schema(defs),
@@ -318,6 +505,14 @@ class Field:
     doc: str = ""
 
 
+def _a(noun: str) -> str:
+    return ("an " if noun[0] in "aeiou" else "a ") + noun
+
+
+def _names(group: Sequence[str]) -> str:
+    return " or ".join(f'"{g}"' for g in group)
+
+
 class Obj(T):
     def __init__(
         self,
@@ -326,6 +521,7 @@ class Obj(T):
         fields: list[Field],
         one_of: list[tuple[str, ...]] | None = None,
         any_of: list[tuple[str, ...]] | None = None,
+        what: str | None = None,
     ) -> None:
         self.name = name
         self.doc = doc
@@ -334,52 +530,83 @@ class Obj(T):
         self.one_of = one_of or []
         # groups of fields of which at least one must be present
         self.any_of = any_of or []
+        self.what = what or name.replace("_", " ")  # for messages: "a choice", "a story file"
+        self.a_what = _a(self.what)
+        self.required = [f.name for f in fields if f.required]
+        # "a choice's text", for each field
+        self.field_names = {f.name: f"{self.a_what}'s {f.name}" for f in fields}
 
     def label(self) -> str:
-        return f"a {self.name} (a mapping)"
+        return f"{self.a_what} (a mapping)"
 
-    def validate(self, node: YNode, ctx: Ctx) -> Any:
-        if not isinstance(node, YMap):
-            return ctx.error("S001", f"expected {self.label()}, found {_describe(node)}", node.pos)
-        rec = Rec(self.name, {}, node.pos)
+    def validate(self, node: YNode, ctx: Ctx) -> object:
+        if node.__class__ is not YMap:
+            return ctx.error("S001", node.pos, expected=self.label(), found=_describe(node), note="")
+        assert isinstance(node, YMap)
+        values: dict[str, object] = {}
+        where: dict[str, YScalar | Pos] = {}
+        fields = self.fields
+        items = node.items
         ok = True
-        for key, (knode, vnode) in node.items.items():
-            spec = self.fields.get(key)
+        meant: dict[str, int] = {}  # a missing field -> the unknown field that was probably meant (its problem)
+        for key, (knode, vnode) in items.items():
+            spec = fields.get(key)
             if spec is None:
-                hint = did_you_mean(key, self.fields)
-                ctx.error("S002", f'unknown field "{key}" in {self.name}{hint}', knode.pos)
-                ok = False
+                ok = self._unknown(key, knode, vnode, ctx, meant) and ok
                 continue
+            ctx.field = self.field_names[key]
             value = spec.type.validate(vnode, ctx)
             if value is INVALID:
                 ok = False
                 continue
-            rec.values[key] = value
-            rec.where[key] = vnode.pos
-        for spec in self.fields.values():
-            if spec.required and spec.name not in node.items:
-                ctx.error("S003", f'{self.name} is missing the required field "{spec.name}"', node.pos)
+            values[key] = value
+            where[key] = vnode if isinstance(vnode, YScalar) else vnode.pos
+        for name in self.required:
+            if name not in items:
                 ok = False
+                if name in meant:
+                    ctx.fold(meant[name])
+                else:
+                    ctx.error("S003", node.pos, obj=self.a_what, field=name)
         for group in self.one_of:
-            present = [g for g in group if g in node.items]
-            if len(present) != 1:
-                names = " or ".join(f'"{g}"' for g in group)
-                what = "has both" if present else "needs one of"
-                ctx.error("S004", f"{self.name} {what} {names}", node.pos)
-                ok = False
+            present = [g for g in group if g in items]
+            if len(present) == 1:
+                continue
+            ok = False
+            guessed = [meant[g] for g in group if g in meant]
+            if not present and guessed:
+                ctx.fold(guessed[0])
+            else:
+                ctx.error("S004.both" if present else "S004.none", node.pos, obj=self.a_what, names=_names(group))
         for group in self.any_of:
-            if not any(g in node.items for g in group):
-                names = " or ".join(f'"{g}"' for g in group)
-                ctx.error("S003", f"{self.name} needs {names}", node.pos)
+            if not any(g in items for g in group):
                 ok = False
+                guessed = [meant[g] for g in group if g in meant]
+                if guessed:
+                    ctx.fold(guessed[0])
+                else:
+                    ctx.error("S003.any", node.pos, obj=self.a_what, names=_names(group))
         if not ok:
-            id_node = node.items.get("id")
-            if id_node is not None and isinstance(id_node[1], YScalar):
-                ctx.broken_ids.add(id_node[1].text)
             return INVALID
-        return rec
+        return Rec(self.name, values, node.pos, where)
 
-    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+    def _unknown(self, key: str, knode: YScalar, vnode: YNode, ctx: Ctx, meant: dict[str, int]) -> bool:
+        """Report an unknown field; True when the object can still be read without it."""
+        if key == "<<":
+            ctx.error("Y018", knode.pos)
+            return True
+        since = len(ctx.problems)
+        hint = did_you_mean(key, self.fields)
+        ctx.error("S002", knode.pos, key=key, obj=self.a_what, hint=hint)
+        if hint:
+            meant[hint.split('"')[1]] = since
+        if isinstance(self, File):  # a misspelt section: the objects in it are lost
+            ctx.lost(vnode, since)
+        # the object is still read without the field (so references to it
+        # resolve); a required field it stood for is reported as missing
+        return True
+
+    def schema(self, defs: Schema) -> Schema:
         if self.name not in defs:
             defs[self.name] = {}  # placeholder against recursion
             props = {}
@@ -388,7 +615,7 @@ class Obj(T):
                 if f.doc:
                     prop = {**prop, "description": f.doc}
                 props[f.name] = prop
-            body: dict[str, Any] = {
+            body: Schema = {
                 "type": "object",
                 "description": self.doc,
                 "additionalProperties": False,
@@ -409,10 +636,40 @@ class Obj(T):
         return {"$ref": f"#/definitions/{self.name}"}
 
 
+class File(Obj):
+    """A story file: a mapping of sections. A section that cannot be read is
+    reported and left out; the others are still read (one wrong value in the
+    story: section must not make every node of the file unknown)."""
+
+    def validate(self, node: YNode, ctx: Ctx) -> object:
+        if not isinstance(node, YMap):
+            return ctx.error("S001", node.pos, expected="sections such as nodes: and endings:", found=_describe(node), note="")
+        values: dict[str, object] = {}
+        for key, (knode, vnode) in node.items.items():
+            spec = self.fields.get(key)
+            if spec is None:
+                self._unknown(key, knode, vnode, ctx, {})
+                continue
+            since = len(ctx.problems)
+            ctx.field = self.field_names[key]
+            value = spec.type.validate(vnode, ctx)
+            if value is INVALID:
+                if key == "story":
+                    ctx.story_lost = since
+                continue
+            values[key] = value
+        return Rec(self.name, values, node.pos)
+
+
 # --------------------------------------------------------------------------
 # The story format v1
 # --------------------------------------------------------------------------
-TEXT = "Story text. Plain text, never markup. {meter_id} shows a meter's value, {player} the player's name, {if CONDITION}...{else}...{end} shows a passage only when the condition holds; {{ and }} write literal braces."
+TEXT = (
+    "Story text, a template: plain text, never markup. {meter_id} shows a meter's value, {flag_id} true or false, "
+    "{node_id} and {event_id} how many times the node was visited or the event fired, {turn} the decisions made, "
+    "{player} the player's name; {if CONDITION}...{else}...{end} shows a passage only when the condition holds; "
+    "{{ and }} write literal braces."
+)
 BASIS = Enum(
     ["reported", "hypothetical", "mixed"],
     "Whether this rests on reported fact (cite sources), is invented (hypothetical), or mixes both.",
@@ -425,9 +682,14 @@ META = Obj(
     "story",
     "Story metadata: exactly one file of the folder has this section.",
     [
-        Field("id", Id(), True, "Stable id of the story; saves refer to it."),
+        Field("id", NewId(), True, "Stable id of the story; saves refer to it."),
         Field("title", Str(), True, "Title shown on the title screen."),
-        Field("version", Str(what='version text such as "1.0.0"'), True, 'Version of the story, as text ("1.2.0"); quote it.'),
+        Field(
+            "version",
+            Str(what='version text such as "1.0.0"', braces=False),
+            True,
+            'Version of the story, as text ("1.2.0"); quote it.',
+        ),
         Field("start", Id(), True, "Id of the first node."),
         Field(
             "facts_as_of",
@@ -439,6 +701,12 @@ META = Obj(
         Field("premise", Str(), False, "One paragraph shown on the title screen."),
         Field("authors", List(Str()), False, "Who wrote the story."),
         Field("license", Str(), False, "Licence of the story text, for example CC BY 4.0."),
+        Field(
+            "player_default",
+            Str(max_len=100),
+            False,
+            'What {player} shows when the player gave no name (default "Player").',
+        ),
     ],
 )
 
@@ -474,7 +742,7 @@ METER = Obj(
     "meter",
     "A number that choices move, kept between min and max.",
     [
-        Field("id", Id(), True, "Stable id, used in effects, conditions and {id} in text."),
+        Field("id", NewId(), True, "Stable id, used in effects, conditions and {id} in text."),
         Field("label", Str(), True, "Name shown to the player."),
         Field("description", Str(), True, "What the meter means, for students."),
         Field("start", Int(), True, "Value at the start."),
@@ -488,7 +756,7 @@ FLAG = Obj(
     "flag",
     "A declared true/false fact about the game so far.",
     [
-        Field("id", Id(), True, "Stable id, used in set and in conditions."),
+        Field("id", NewId(), True, "Stable id, used in set and in conditions."),
         Field("description", Str(), True, "What the flag records."),
         Field("start", Bool(), False, "Value at the start (default false)."),
     ],
@@ -498,7 +766,7 @@ CHARACTER = Obj(
     "character",
     "A recurring invented person whom advisors can name with who:. The cast list marks every character as invented.",
     [
-        Field("id", Id(), True, "Stable id, used in advisors' who:."),
+        Field("id", NewId(), True, "Stable id, used in advisors' who:."),
         Field("name", Str(), True, "The character's name."),
         Field("role", Str(), True, 'Their office or place, for example "Director, UN desk, Foreign Office".'),
         Field("description", Str(max_len=300), True, "One line for the cast list."),
@@ -527,7 +795,7 @@ OUTCOME = Obj(
     "outcome",
     "One possible result of a choice; one is drawn at random by weight.",
     [
-        Field("id", Id(), True, "Stable id, unique within the choice."),
+        Field("id", NewId(), True, "Stable id, unique within the choice."),
         Field(
             "weight", Expr("number"), True, "Relative chance: a whole number or a number expression (values below 0 count as 0)."
         ),
@@ -542,7 +810,7 @@ CHOICE = Obj(
     "choice",
     "One option the player can take.",
     [
-        Field("id", Id(), True, "Stable id, unique within the node."),
+        Field("id", NewId(), True, "Stable id, unique within the node."),
         Field("text", Str(), True, "One line, starting with a verb."),
         Field("if", Expr("bool"), False, "Only available when this condition holds."),
         Field(
@@ -564,22 +832,18 @@ NODE = Obj(
     "node",
     "A scene with a decision.",
     [
-        Field("id", Id(), True, "Stable id, unique in the story."),
+        Field("id", NewId(), True, "Stable id, unique in the story."),
         Field("title", Str(), True, "Scene title."),
         Field("date", Str(), False, "Date shown with the scene, as text."),
         Field("place", Str(), False, "Place shown with the scene."),
         Field("basis", BASIS, True),
         Field("sources", SOURCE_IDS),
-        Field("text", Str(doc=TEXT), True, TEXT),
+        Field("text", Str(doc=TEXT, template=True), True, TEXT),
         Field("advisors", List(ADVISOR), False, "Voices on this decision."),
         Field("key", Bool(), False, "A key decision: classroom mode asks for a written rationale here."),
         Field(
             "choices",
-            List(
-                CHOICE,
-                min_items=1,
-                too_few="a node needs at least one choice: a scene with no way out must be written as an ending",
-            ),
+            List(CHOICE, min_items=1, too_few="S009.choices"),
             True,
             "The options; at least one.",
         ),
@@ -590,11 +854,11 @@ EVENT = Obj(
     "event",
     "An interlude that may fire between two nodes.",
     [
-        Field("id", Id(), True, "Stable id; in conditions it counts how often the event fired."),
+        Field("id", NewId(), True, "Stable id; in conditions it counts how often the event fired."),
         Field("title", Str(), True, "Title of the interlude."),
         Field("basis", BASIS, True),
         Field("sources", SOURCE_IDS),
-        Field("text", Str(doc=TEXT), True, TEXT),
+        Field("text", Str(doc=TEXT, template=True), True, TEXT),
         Field("if", Expr("bool"), False, "The event can fire only when this holds."),
         Field("chance", Expr("number"), True, "Percent chance (0-100) when eligible: a whole number or a number expression."),
         Field("before", List(Id()), False, "Fire only on the way into one of these nodes."),
@@ -609,11 +873,11 @@ ENDING = Obj(
     "ending",
     "An end of the story, with its debrief.",
     [
-        Field("id", Id(), True, "Stable id, unique in the story."),
+        Field("id", NewId(), True, "Stable id, unique in the story."),
         Field("title", Str(), True, "Title of the ending."),
         Field("basis", BASIS, True),
         Field("sources", SOURCE_IDS),
-        Field("text", Str(doc=TEXT), True, "What happened."),
+        Field("text", Str(doc=TEXT, template=True), True, "What happened: a template, like a node's text."),
         Field("debrief", Str(), True, "What was real, what was invented, and what the ending teaches."),
         Field("questions", List(Str(), min_items=1), True, "Discussion questions."),
         Field(
@@ -644,7 +908,7 @@ SCENARIO = Obj(
     "scenario",
     "A shorter game inside the story: its own start node, and nodes where it ends with endings of its own.",
     [
-        Field("id", Id(), True, "Stable id, as given to --scenario."),
+        Field("id", NewId(), True, "Stable id, as given to --scenario."),
         Field("title", Str(), True, "Title shown where the player chooses what to play."),
         Field("description", Str(), True, "One or two sentences: what it covers and how long it takes."),
         Field("start", Id(), True, "Id of the node the scenario starts at."),
@@ -666,38 +930,38 @@ SOURCE = Obj(
     "source",
     "An entry in the source list.",
     [
-        Field("id", Id(), True, "Stable id, used in sources lists."),
+        Field("id", NewId(), True, "Stable id, used in sources lists."),
         Field("title", Str(), True, "Title of the document or report."),
         Field("publisher", Str(), False, "Who published it."),
         Field("date", Str(), False, "Publication date, as text."),
-        Field("url", Str(), False, "Where to find it."),
+        Field("url", Str(braces=False), False, "Where to find it."),
         Field("note", Str(), False, "What it supports."),
     ],
 )
 
-FILE = Obj(
+FILE = File(
     "story_file",
     "One YAML file of a Tightrope story folder. Any file may hold any of these sections.",
     [
         Field("story", META),
-        Field("characters", List(CHARACTER)),
-        Field("scenarios", List(SCENARIO)),
-        Field("meters", List(METER)),
-        Field("flags", List(FLAG)),
-        Field("nodes", List(NODE)),
-        Field("events", List(EVENT)),
-        Field("endings", List(ENDING)),
+        Field("characters", Section(CHARACTER)),
+        Field("scenarios", Section(SCENARIO)),
+        Field("meters", Section(METER)),
+        Field("flags", Section(FLAG)),
+        Field("nodes", Section(NODE)),
+        Field("events", Section(EVENT)),
+        Field("endings", Section(ENDING)),
         Field("glossary", List(TERM)),
-        Field("sources", List(SOURCE)),
+        Field("sources", Section(SOURCE)),
     ],
 )
 
 SCHEMA_ID = "https://tightrope.invalid/schema/story-v1.json"
 
 
-def json_schema() -> dict[str, Any]:
+def json_schema() -> Schema:
     """The JSON Schema (draft-07) of one story file."""
-    defs: dict[str, Any] = {}
+    defs: Schema = {}
     root = FILE.schema(defs)
     body = defs.pop(FILE.name)
     assert root["$ref"].endswith(FILE.name)

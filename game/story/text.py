@@ -2,7 +2,11 @@
 
 Story text is data, never markup. The template syntax is deliberately small:
 
-* ``{meter_id}`` is replaced by the meter's value; ``{player}`` by the name;
+* ``{meter_id}`` is replaced by the meter's value, ``{flag_id}`` by true or
+  false, ``{node_id}`` and ``{event_id}`` by how many times the node was
+  visited (the current visit included) or the event fired, ``{turn}`` by the
+  decisions made; ``{player}`` by the player's name, or the story's
+  ``player_default`` when the player gave none;
 * ``{if CONDITION}`` ... ``{else}`` ... ``{end}`` shows a passage only when
   the condition holds (they nest);
 * ``{{`` and ``}}`` write literal braces.
@@ -17,9 +21,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Union
 
-from .conditions import ConditionError, Expr, Symbol, compile_expr
+from .codes import code_of, message
+from .conditions import ConditionError, Expr, Getter, StateView, Symbol, compile_expr
+
+DEFAULT_PLAYER = "Player"  # what {player} shows when neither the player nor the story gives a name
 
 # C0 and C1 controls except newline and tab; DEL; bidi *override* or
 # isolate controls that can reorder what the terminal shows; and lone
@@ -47,17 +54,31 @@ def word_count(text: str) -> int:
 
 
 class TemplateError(Exception):
-    def __init__(self, code: str, message: str, offset: int) -> None:
+    """A problem in a template, at character ``offset`` of its text.
+
+    ``unknown`` is the name of a T003 (or of a C002 inside ``{if}``), so the
+    loader can tell a misspelling from a reference to something that failed
+    to load.
+    """
+
+    def __init__(self, code: str, message: str, offset: int, unknown: str | None = None) -> None:
         self.code = code
         self.message = message
         self.offset = offset
+        self.unknown = unknown
         super().__init__(message)
+
+    @classmethod
+    def of(cls, key: str, offset: int, **fields: object) -> TemplateError:
+        """The registry's message ``key`` (see :mod:`.codes`)."""
+        unknown = fields.get("name")
+        return cls(code_of(key), message(key, **fields), offset, unknown if isinstance(unknown, str) else None)
 
 
 @dataclass(frozen=True, slots=True)
 class Var:
     name: str
-    getter: Callable[[Any], Any]
+    getter: Getter  # for {player}: the story's default name
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +96,7 @@ class Template:
     source: str
     parts: tuple[Part, ...]
 
-    def render(self, state: Any, player: str = "") -> str:
+    def render(self, state: StateView, player: str = "") -> str:
         out: list[str] = []
         _render(self.parts, state, player, out)
         return "".join(out)
@@ -93,12 +114,12 @@ class Template:
         return found
 
 
-def _render(parts: tuple[Part, ...], state: Any, player: str, out: list[str]) -> None:
+def _render(parts: tuple[Part, ...], state: StateView, player: str, out: list[str]) -> None:
     for part in parts:
         if isinstance(part, str):
             out.append(part)
         elif isinstance(part, Var):
-            out.append(player if part.name == "player" else str(part.getter(state)))
+            out.append((player or part.getter(state)) if part.name == "player" else str(part.getter(state)))
         else:
             _render(part.then if part.expr(state) else part.otherwise, state, player, out)
 
@@ -126,6 +147,7 @@ def _names(parts: tuple[Part, ...], found: set[str]) -> None:
 
 
 _TAG_RE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+_NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 MAX_NESTING = 8
 
 
@@ -133,8 +155,15 @@ def compile_template(
     source: str,
     symbols: Mapping[str, Symbol],
     suggest: Callable[[str], str] | None = None,
+    *,
+    player_default: str = DEFAULT_PLAYER,
 ) -> Template:
-    """Compile text; raises TemplateError (with a character offset) on problems."""
+    """Compile text; raises TemplateError (with a character offset) on problems.
+
+    ``player_default`` is what ``{player}`` shows when the game has no name.
+    """
+    if "{" not in source and "}" not in source:  # most text: nothing to fill in
+        return Template(source, (source,) if source else ())
     # stack of (then-parts, else-parts or None, expr, offset)
     root: list[Part] = []
     stack: list[tuple[list[Part], list[Part] | None, Expr, int]] = []
@@ -152,7 +181,7 @@ def compile_template(
             current.append("}")
             continue
         if tok in ("{", "}"):
-            raise TemplateError("T001", f'a lone "{tok}": write "{tok}{tok}" for a literal brace', m.start())
+            raise TemplateError.of("T001", m.start(), brace=tok)
         inner = (m.group(1) or "").strip()
         if inner.startswith("if ") or inner == "if":
             cond_text = inner[2:].strip()
@@ -161,22 +190,22 @@ def compile_template(
             except ConditionError as exc:
                 # offset of the condition inside the text
                 start = m.start() + m.group().index(cond_text) if cond_text else m.start()
-                raise TemplateError(exc.code, f"in {{if}}: {exc.message}", start + exc.column - 1) from None
+                raise TemplateError(exc.code, f"in {{if}}: {exc.message}", start + exc.column - 1, exc.unknown) from None
             if len(stack) >= MAX_NESTING:
-                raise TemplateError("T002", f"{{if}} passages nest more than {MAX_NESTING} deep", m.start())
+                raise TemplateError.of("T002.nest", m.start(), limit=MAX_NESTING)
             branch: list[Part] = []
             stack.append((branch, None, expr, m.start()))
             current = branch
         elif inner == "else":
             if not stack or stack[-1][1] is not None:
-                raise TemplateError("T002", "{else} without a matching {if}", m.start())
+                raise TemplateError.of("T002.stray_else", m.start())
             top = stack[-1]
             other: list[Part] = []
             stack[-1] = (top[0], other, top[2], top[3])
             current = other
         elif inner == "end":
             if not stack:
-                raise TemplateError("T002", "{end} without a matching {if}", m.start())
+                raise TemplateError.of("T002.stray_end", m.start())
             done = stack.pop()
             if stack:
                 outer = stack[-1]
@@ -185,15 +214,25 @@ def compile_template(
                 current = root
             current.append(Cond(done[2], tuple(done[0]), tuple(done[1] or ())))
         else:
-            sym = symbols.get(inner) if inner != "player" else Symbol("text", lambda s: "")
-            if sym is None or not re.fullmatch(r"[a-z][a-z0-9_]*", inner):
+            sym = symbols.get(inner) if inner != "player" else Symbol("text", _constant(player_default))
+            if sym is None or not _NAME_RE.fullmatch(inner):
                 hint = suggest(inner) if suggest else ""
-                raise TemplateError(
-                    "T003", f'unknown name "{{{inner}}}" in text{hint}; write "{{{{" for a literal brace', m.start()
-                )
-            current.append(Var(inner, sym.getter))
+                raise TemplateError.of("T003", m.start(), name=inner, hint=hint)
+            current.append(Var(inner, _shown(sym)))
     if pos < len(source):
         current.append(source[pos:])
     if stack:
-        raise TemplateError("T002", "{if} without a matching {end}", stack[-1][3])
+        raise TemplateError.of("T002.open", stack[-1][3])
     return Template(source, tuple(root))
+
+
+def _constant(text: str) -> Getter:
+    return lambda s: text
+
+
+def _shown(sym: Symbol) -> Getter:
+    """How a name shows in text: numbers as digits, a flag as true or false."""
+    if sym.type != "bool":
+        return sym.getter
+    getter = sym.getter
+    return lambda s: "true" if getter(s) else "false"

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass, field
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Union
 
@@ -40,6 +41,7 @@ from yaml.events import (
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
+from .codes import problem
 from .diagnostics import Pos, Problem
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -48,37 +50,79 @@ MAX_VALUES = 1_000_000
 MAX_SCALAR_CHARS = 200_000
 
 
-@dataclass(slots=True)
 class YScalar:
-    value: object  # str, int, float, bool or None
-    text: str
-    plain: bool
-    pos: Pos
-    size: int = 1
-    style: str | None = None  # None plain, "'" '"' quoted, "|" ">" block
+    """A scalar: its value (str, int, float, bool or None, by YAML 1.1 rules
+    for plain scalars), the text as written, and where it starts.
+
+    Stories hold hundreds of thousands of scalars, so the position is kept
+    as two numbers and made into a :class:`Pos` only when asked for.
+    """
+
+    __slots__ = ("value", "text", "plain", "style", "file", "line", "column")
+    size = 1  # values it stands for, counting alias expansion
+
+    def __init__(
+        self, value: object, text: str, plain: bool, file: str, line: int, column: int, style: str | None = None
+    ) -> None:
+        self.value = value
+        self.text = text
+        self.plain = plain
+        self.style = style  # None plain, "'" '"' quoted, "|" ">" block
+        self.file = file
+        self.line = line
+        self.column = column
+
+    @property
+    def pos(self) -> Pos:
+        return Pos(self.file, self.line, self.column)
+
+    def __repr__(self) -> str:
+        return f"YScalar({self.value!r}, {self.pos})"
 
 
-@dataclass(slots=True)
 class YSeq:
-    items: list[YNode]
-    pos: Pos
-    size: int = 1
+    __slots__ = ("items", "file", "line", "column", "size", "flow")
+
+    def __init__(self, items: list[YNode], file: str, line: int, column: int, flow: bool = False) -> None:
+        self.items = items
+        self.file = file
+        self.line = line
+        self.column = column
+        self.size = 1
+        self.flow = flow  # written [a, b] rather than as "- " lines
+
+    @property
+    def pos(self) -> Pos:
+        return Pos(self.file, self.line, self.column)
 
 
-@dataclass(slots=True)
 class YMap:
-    # key text -> (key scalar, value)
-    items: dict[str, tuple[YScalar, YNode]] = field(default_factory=dict)
-    pos: Pos = Pos("")
-    size: int = 1
+    __slots__ = ("items", "file", "line", "column", "size", "flow")
+
+    def __init__(self, file: str, line: int, column: int, flow: bool = False) -> None:
+        # key text -> (key scalar, value)
+        self.items: dict[str, tuple[YScalar, YNode]] = {}
+        self.file = file
+        self.line = line
+        self.column = column
+        self.size = 1
+        self.flow = flow  # written {a: 1} rather than as "key: value" lines
+
+    @property
+    def pos(self) -> Pos:
+        return Pos(self.file, self.line, self.column)
 
 
 YNode = Union[YScalar, YSeq, YMap]
 
 
 class YamlProblem(Exception):
-    def __init__(self, problem: Problem) -> None:
+    """The problem that stopped a file; ``alias`` names an unknown alias (the
+    loader looks for its anchor in the other files)."""
+
+    def __init__(self, problem: Problem, alias: str | None = None) -> None:
         self.problem = problem
+        self.alias = alias
         super().__init__(str(problem))
 
 
@@ -93,12 +137,10 @@ _TAG = "tag:yaml.org,2002:"
 # first characters for which YAML 1.1 may read a plain scalar as something
 # other than text (bool, int, float, null, timestamp, merge, value)
 _MAY_RESOLVE = frozenset(k for k in _RESOLVER.yaml_implicit_resolvers if k)
-
-
-def _resolve_plain(text: str) -> object:
-    if text and text[0] not in _MAY_RESOLVE:  # most words: text, without asking the resolver
-        return text
-    return _resolve_special(text)
+# a plain scalar that starts with a letter is text unless it is one of YAML
+# 1.1's bool and null words (yes, No, OFF, null, ...): those are looked up in
+# a table instead of asking the resolver (node ids such as n1234 would fill its cache)
+_LETTER_STARTS = frozenset(c for c in _MAY_RESOLVE if c.isalpha())
 
 
 @functools.lru_cache(maxsize=4096)
@@ -116,6 +158,21 @@ def _resolve_special(text: str) -> object:
     return text  # strings, and timestamps kept as the text the author wrote
 
 
+def _words() -> dict[str, object]:
+    """YAML 1.1's bool and null words, as the resolver reads them."""
+    base = ["yes", "no", "true", "false", "on", "off", "null", "y", "n"]
+    variants = {v for w in base for v in (w, w.capitalize(), w.upper())}
+    out = {}
+    for word in sorted(variants):
+        value = _resolve_special(word)
+        if value != word:
+            out[word] = value
+    return out
+
+
+_WORDS = _words()
+
+
 def _pos(file: str, event: Event) -> Pos:
     mark = event.start_mark
     if mark is None:
@@ -123,12 +180,13 @@ def _pos(file: str, event: Event) -> Pos:
     return Pos(file, mark.line + 1, mark.column + 1)
 
 
-def _fail(code: str, message: str, pos: Pos) -> YamlProblem:
-    return YamlProblem(Problem(code, message, pos))
+def _fail(key: str, pos: Pos, /, **fields: object) -> YamlProblem:
+    """The registry's problem ``key`` (see :mod:`.codes`), to raise."""
+    return YamlProblem(problem(key, pos, **fields))
 
 
 def _tag_problem(tag: str, pos: Pos) -> YamlProblem:
-    return _fail("Y003", f'YAML tags such as "{tag.replace(_TAG, "!!")}" are not allowed in a story', pos)
+    return _fail("Y003", pos, tag=tag.replace(_TAG, "!!"))
 
 
 def _index_to_pos(file: str, text: str, index: int) -> Pos:
@@ -142,19 +200,15 @@ def read_bytes(path: Path, display: str) -> bytes:
     try:
         size = os.stat(path).st_size
     except OSError as exc:
-        raise _fail("Y100", f"cannot read file: {exc.strerror}", Pos(display)) from None
+        raise _fail("Y100", Pos(display), reason=exc.strerror) from None
     if size > MAX_FILE_BYTES:
-        raise _fail(
-            "Y007",
-            f"file is {size:,} bytes; a story file may be at most {MAX_FILE_BYTES:,}",
-            Pos(display),
-        )
+        raise _fail("Y007", Pos(display), size=size, limit=MAX_FILE_BYTES)
     try:
         data = Path(path).read_bytes()  # only regular files get here (see loader.story_files)
     except OSError as exc:
-        raise _fail("Y100", f"cannot read file: {exc.strerror}", Pos(display)) from None
+        raise _fail("Y100", Pos(display), reason=exc.strerror) from None
     if len(data) > MAX_FILE_BYTES:  # it grew after the stat
-        raise _fail("Y007", f"file is more than {MAX_FILE_BYTES:,} bytes", Pos(display))
+        raise _fail("Y007.grew", Pos(display), limit=MAX_FILE_BYTES)
     return data
 
 
@@ -163,13 +217,13 @@ def decode(data: bytes, display: str) -> str:
     if b"\x00" in data:
         at = data.index(b"\x00")
         line = data.count(b"\n", 0, at) + 1
-        raise _fail("Y009", "file contains NUL bytes: it looks binary, not YAML", Pos(display, line, 1))
+        raise _fail("Y009", Pos(display, line, 1))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise _fail("Y008", "file is not valid UTF-8 text", Pos(display, line, col)) from None
+        raise _fail("Y008", Pos(display, line, col)) from None
 
 
 def read_text(path: Path, display: str) -> str:
@@ -183,45 +237,58 @@ def compose(text: str, display: str, loader: type | None = None) -> YNode | None
     Returns None for an empty document. Raises YamlProblem on the first
     problem (YAML errors stop the file: nothing after them is trustworthy).
     ``loader`` picks PyYAML's parser (default: libyaml's when available).
+
+    This loop runs once per YAML event of every story file, so it is written
+    for speed: the open container lives in local variables (a stack keeps the
+    ones around it), classes are compared by identity, and plain words skip
+    the YAML 1.1 resolver.
     """
     if text.startswith("\ufeff"):
         text = text[1:]
     loader = loader or _LOADER
-    # one frame per open mapping or list: [container, anchor, is a mapping,
-    # pending key scalar (mappings), its key text]
-    stack: list[list[Any]] = []
+    # the open container: a mapping or a list (None at the top), its anchor,
+    # and for a mapping the key scalar waiting for its value and its text
+    container: Any = None
+    is_map = False
+    anchor: str | None = None
+    key: YScalar | None = None
+    key_text = ""
+    stack: list[tuple[Any, bool, str | None, YScalar | None, str]] = []
     anchors: dict[str, YNode] = {}
     open_anchors: set[str] = set()
     root: YNode | None = None
     documents = 0
     total = 0
+    may_resolve = _MAY_RESOLVE
+    letters = _LETTER_STARTS
+    words = _WORDS
+    resolve = _resolve_special
 
-    def attach(node: YNode, anchor: str | None) -> None:
+    def named(node: YNode, name: str) -> None:
+        if name not in open_anchors:
+            anchors[name] = node
+
+    def put(node: YNode) -> None:
         """Put a finished value into the open container (or make it the root)."""
-        nonlocal root
-        if anchor is not None and anchor not in open_anchors:
-            anchors[anchor] = node
-        if not stack:
-            root = node
-            return
-        frame = stack[-1]
-        container = frame[0]
-        if not frame[2]:
+        nonlocal root, key, key_text
+        if is_map:
+            if key is None:
+                if node.__class__ is not YScalar:
+                    raise _fail("Y011", node.pos)
+                assert isinstance(node, YScalar)
+                text = node.text if node.plain else str(node.value)
+                if text in container.items:
+                    raise _fail("Y002", node.pos, key=text, line=container.items[text][0].line)
+                key, key_text = node, text
+            else:
+                container.items[key_text] = (key, node)
+                container.size += node.size
+                key = None
+        elif container is not None:
             container.items.append(node)
             container.size += node.size
-        elif frame[3] is None:
-            if node.__class__ is not YScalar:
-                raise _fail("Y011", "a key must be a plain word, not a list or mapping", node.pos)
-            key = node.text if node.plain else str(node.value)
-            if key in container.items:
-                first = container.items[key][0].pos
-                raise _fail("Y002", f'duplicate key "{key}" (first at line {first.line})', node.pos)
-            frame[3] = node
-            frame[4] = key
         else:
-            container.items[frame[4]] = (frame[3], node)
-            container.size += node.size
-            frame[3] = None
+            root = node
 
     parser = None
     try:
@@ -230,94 +297,173 @@ def compose(text: str, display: str, loader: type | None = None) -> YNode | None
         while True:
             event = get_event()
             cls = event.__class__
-            if cls is ScalarEvent:  # the common case first; class identity, not isinstance
-                if event.tag is not None and event.tag != "!":
-                    raise _tag_problem(event.tag, _pos(display, event))
+            if cls is ScalarEvent:  # the common case first
+                tag = event.tag
+                if tag is not None and tag != "!":
+                    raise _tag_problem(tag, _pos(display, event))
                 total += 1
+                if total > MAX_VALUES:
+                    raise _fail("Y005", Pos(display), limit=MAX_VALUES)
                 raw = event.value
                 if len(raw) > MAX_SCALAR_CHARS:
-                    raise _fail(
-                        "Y013",
-                        f"text of {len(raw):,} characters is too long (limit {MAX_SCALAR_CHARS:,})",
-                        _pos(display, event),
-                    )
-                style = event.style or None  # libyaml says "" for plain, PyYAML None
-                plain = style is None and event.implicit[0]
+                    raise _fail("Y013", _pos(display, event), length=len(raw), limit=MAX_SCALAR_CHARS)
                 mark = event.start_mark
-                scalar = YScalar(
-                    _resolve_plain(raw) if plain else raw, raw, plain, Pos(display, mark.line + 1, mark.column + 1), 1, style
-                )
-                anchor = event.anchor
-                if anchor is None and stack:  # inline attach() for the most common shapes
-                    frame = stack[-1]
-                    parent = frame[0]
-                    if not frame[2]:
-                        parent.items.append(scalar)
-                        parent.size += 1
-                        continue
-                    if frame[3] is not None:
-                        parent.items[frame[4]] = (frame[3], scalar)
-                        parent.size += 1
-                        frame[3] = None
-                        continue
-                attach(scalar, anchor)
-            elif cls is MappingStartEvent or cls is SequenceStartEvent:
-                if event.tag is not None and event.tag != "!":
-                    raise _tag_problem(event.tag, _pos(display, event))
-                total += 1
-                if len(stack) >= MAX_DEPTH:
-                    raise _fail("Y004", f"nesting is deeper than {MAX_DEPTH} levels", _pos(display, event))
-                mapping = cls is MappingStartEvent
-                container: YMap | YSeq = YMap(pos=_pos(display, event)) if mapping else YSeq([], _pos(display, event))
+                style = event.style
+                if not style and event.implicit[0]:  # libyaml says "" for plain, PyYAML None
+                    # most plain words are text: the resolver is asked only
+                    # when the first character may start a number, a bool, ...
+                    if not raw or raw[0] in may_resolve:
+                        value = words.get(raw, raw) if raw and raw[0] in letters else resolve(raw)
+                    else:
+                        value = raw
+                    scalar = YScalar(
+                        value,
+                        raw,
+                        True,
+                        display,
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
+                else:
+                    scalar = YScalar(raw, raw, False, display, mark.line + 1, mark.column + 1, style or None)
                 if event.anchor is not None:
-                    open_anchors.add(event.anchor)
-                stack.append([container, event.anchor, mapping, None, None])
+                    named(scalar, event.anchor)
+                # put() inline for the common shapes: a mapping's value, a list's item
+                if is_map and key is not None:
+                    container.items[key_text] = (key, scalar)
+                    container.size += 1
+                    key = None
+                elif not is_map and container is not None:
+                    container.items.append(scalar)
+                    container.size += 1
+                else:
+                    put(scalar)
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                tag = event.tag
+                if tag is not None and tag != "!":
+                    raise _tag_problem(tag, _pos(display, event))
+                total += 1
+                if total > MAX_VALUES:
+                    raise _fail("Y005", Pos(display), limit=MAX_VALUES)
+                if len(stack) >= MAX_DEPTH:
+                    raise _fail("Y004", _pos(display, event), limit=MAX_DEPTH)
+                mark = event.start_mark
+                stack.append((container, is_map, anchor, key, key_text))
+                is_map = cls is MappingStartEvent
+                if is_map:
+                    container = YMap(display, mark.line + 1, mark.column + 1, bool(event.flow_style))
+                else:
+                    container = YSeq([], display, mark.line + 1, mark.column + 1, bool(event.flow_style))
+                anchor = event.anchor
+                if anchor is not None:
+                    open_anchors.add(anchor)
+                key = None
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
-                frame = stack.pop()
-                if frame[1] is not None:
-                    open_anchors.discard(frame[1])
-                attach(frame[0], frame[1])
+                done, name = container, anchor
+                container, is_map, anchor, key, key_text = stack.pop()
+                if name is not None:
+                    open_anchors.discard(name)
+                    named(done, name)
+                put(done)
             elif cls is AliasEvent:
                 name = event.anchor
                 if name in open_anchors:
-                    raise _fail("Y006", f'alias "*{name}" refers to the value that contains it', _pos(display, event))
+                    raise _fail("Y006", _pos(display, event), name=name)
                 if name not in anchors:
-                    raise _fail("Y001", f'unknown alias "*{name}"', _pos(display, event))
+                    raise YamlProblem(problem("Y001.alias", _pos(display, event), name=name), alias=name)
                 target = anchors[name]
                 total += target.size
                 if total > MAX_VALUES:
-                    raise _fail("Y005", f"aliases expand this file past {MAX_VALUES:,} values", _pos(display, event))
-                attach(target, None)
+                    raise _fail("Y005.aliases", _pos(display, event), limit=MAX_VALUES)
+                put(target)
             elif cls is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    raise _fail("Y010", "only one YAML document is allowed per file", _pos(display, event))
+                    raise _fail("Y010", _pos(display, event))
             elif event is None or cls is StreamEndEvent:
                 break
-            if total > MAX_VALUES:
-                raise _fail("Y005", f"file has more than {MAX_VALUES:,} values", Pos(display))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        pos = Pos(display, mark.line + 1, mark.column + 1) if mark else Pos(display)
-        message = (exc.problem or exc.context or "invalid YAML").strip()
-        if "maximum nesting depth" in message:  # libyaml's own bound (1000) met while looking ahead
-            raise _fail("Y004", f"nesting is deeper than {MAX_DEPTH} levels", pos) from None
-        raise _fail("Y001", f"invalid YAML: {message}", pos) from None
+        raise YamlProblem(_syntax_problem(exc, text, display)) from None
     except yaml.reader.ReaderError as exc:
         index = int(exc.position)
         if loader is not yaml.SafeLoader:  # libyaml counts bytes of the UTF-8 text
             index = len(text.encode("utf-8")[:index].decode("utf-8", "ignore"))
-        raise _fail("Y001", f"invalid YAML: {exc.reason}", _index_to_pos(display, text, index)) from None
+        raise _fail("Y001", _index_to_pos(display, text, index), detail=exc.reason) from None
     except UnicodeEncodeError as exc:  # a lone surrogate: only from text not read from a file
-        raise _fail("Y008", "text is not valid Unicode", _index_to_pos(display, text, exc.start)) from None
+        raise _fail("Y008.unicode", _index_to_pos(display, text, exc.start)) from None
     except yaml.YAMLError as exc:  # any other parser complaint
-        raise _fail("Y001", f"invalid YAML: {exc}".splitlines()[0], Pos(display)) from None
+        raise _fail("Y001", Pos(display), detail=(str(exc).splitlines() or ["unreadable"])[0]) from None
     finally:
         if parser is not None:
             parser.dispose()
     if root is not None and root.size > MAX_VALUES:
-        raise _fail("Y005", f"file has more than {MAX_VALUES:,} values", Pos(display))
+        raise _fail("Y005", Pos(display), limit=MAX_VALUES)
     return root
+
+
+# what libyaml says it was reading when it met the end of a bracket or quote
+# that was never closed: the name of what was opened
+_OPENED = {
+    "while parsing a flow mapping": '"{"',
+    "while parsing a flow sequence": '"["',
+    "while parsing a flow node": "bracket",
+    "while scanning a quoted scalar": "quote",
+}
+# a value that starts with [ or { on a "key: value" or "- value" line
+_FLOW_START = re.compile(r"^\s*(?:-\s+)*(?:[^\s#\[{][^#]*?:\s+)?(?:-\s+)*([\[{])")
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Problem:
+    """The one line for a YAML syntax error: a tab, an unclosed bracket or
+    quote (pointing at where it was opened), text that starts with a bracket."""
+    mark = exc.problem_mark or exc.context_mark
+    pos = Pos(display, mark.line + 1, mark.column + 1) if mark else Pos(display)
+    detail = (exc.problem or exc.context or "invalid YAML").strip()
+    context = (exc.context or "").strip()
+    if "maximum nesting depth" in detail:  # libyaml's own bound (1000) met while looking ahead
+        return problem("Y004", pos, limit=MAX_DEPTH)
+    lines = text.splitlines()
+    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    tab = line[mark.column : mark.column + 1] == "\t" if mark is not None else False
+    if "tab character" in detail or ("cannot start any token" in detail and tab):
+        return problem("Y017", pos)
+    opened = exc.context_mark
+    what = _OPENED.get(context)
+    if what is not None and opened is not None and mark is not None and (opened.line, opened.column) != (mark.line, mark.column):
+        if what == "quote":
+            quote = lines[opened.line][opened.column : opened.column + 1] if opened.line < len(lines) else '"'
+            what = f"quote ({quote})"
+        start = Pos(display, opened.line + 1, opened.column + 1)
+        return problem("Y001.opened", start, what=what, line=pos.line, column=pos.column, detail=detail)
+    flow = _FLOW_START.match(line)
+    if flow is not None and mark is not None and flow.start(1) < mark.column:
+        bracket = flow.group(1)
+        at = Pos(display, pos.line, flow.start(1) + 1)  # the bracket that started it
+        return problem("Y001.bracket", at, detail=detail, bracket=bracket, what="list" if bracket == "[" else "mapping")
+    return problem("Y001", pos, detail=detail)
+
+
+def position_in(node: YScalar, offset: int, lines: Sequence[str]) -> Pos:
+    """The position of character ``offset`` of a scalar's value.
+
+    Exact for plain and quoted scalars on one line and for block scalars
+    (``|``, ``>``; ``lines`` are the file's lines, to find their indentation);
+    in a folded or multi-line quoted scalar, the line is found and the column
+    is the scalar's.
+    """
+    value = node.value if isinstance(node.value, str) else node.text
+    if node.style in ("|", ">"):
+        line = node.line + 1 + value.count("\n", 0, offset)
+        indent = 0
+        if 0 < line <= len(lines):
+            text_line = lines[line - 1]
+            indent = len(text_line) - len(text_line.lstrip(" "))
+        col = indent + offset - (value.rfind("\n", 0, offset) + 1) + 1
+        return Pos(node.file, line, col)
+    if "\n" in value[:offset]:
+        return Pos(node.file, node.line + value.count("\n", 0, offset), node.column)
+    quote = 1 if node.style in ("'", '"') else 0
+    return Pos(node.file, node.line, node.column + quote + offset)
 
 
 def load_file(path: Path, display: str) -> YNode | None:

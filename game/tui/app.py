@@ -18,6 +18,7 @@ import argparse
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -292,6 +293,10 @@ class TightropeApp(App[int]):
 
         s = self.session
         full = s.story.full or s.story
+        fixed = s.fixed()
+        if fixed is not None and fixed.scenario is not None:
+            self.notify(f"The scenario is set for this class: {fixed.scenario_title}.", markup=False, timeout=4)
+            return
         if not full.scenarios:
             self.notify("This story has no scenarios: only the full story.", timeout=3)
             return
@@ -332,16 +337,24 @@ class TightropeApp(App[int]):
         s = self.session
         self.push_screen(
             NewGameDialog(
-                s.player or s.settings.name, s.settings.seed, s.show_effects, s.classroom, name_required=s.settings.per_player
+                s.player or s.settings.name,
+                s.settings.seed,
+                s.show_effects,
+                s.classroom,
+                name_required=s.settings.per_player,
+                fixed=s.fixed(),
             ),
             self.start_game,
         )
 
     def start_game(self, game: NewGame | None) -> None:
-        from ..session import SessionError
+        from ..session import FULL_STORY, SessionError
 
         if game is None:
             return
+        if game.scenario is None:  # the scenario chosen on the title screen
+            current = self.session.story.scenario
+            game = replace(game, scenario=current.id if current is not None else FULL_STORY)
         try:
             self.session.start(game)
         except SessionError as exc:
@@ -349,15 +362,22 @@ class TightropeApp(App[int]):
             return
         self.new_ending = False
         self.show_game()
+        self._tell(self.session.take_notice())
 
     def action_play_again(self) -> None:
-        """The same game again: the same seed, name and settings, from the start (a new slot: the finished game is kept)."""
-        from ..session import NewGame
+        """The same game again: the same seed, name, settings and scenario, from the start (a new slot: the finished game is kept)."""
+        from ..session import FULL_STORY, NewGame
 
         s = self.session
         if s.state is None:
             return
-        self.start_game(NewGame(s.player, s.state.seed, s.show_effects, s.classroom))
+        scenario = s.story.scenario.id if s.story.scenario is not None else FULL_STORY
+        self.start_game(NewGame(s.player, s.state.seed, s.show_effects, s.classroom, scenario))
+
+    def _tell(self, notice: str) -> None:
+        """What the session has to tell the player (a game kept apart in a new slot, say)."""
+        if notice:
+            self.tell(notice, seconds=8)
 
     def decide(self, choice_id: str, choice_text: str) -> None:
         """Take a choice; in classroom mode ask for the rationale first at a key decision."""
@@ -429,9 +449,11 @@ class TightropeApp(App[int]):
 
         s = self.session
         screen = self.game_screen()
-        if not s.undo():
-            self.tell("Nothing to undo.", seconds=2)
+        problem = s.undo_problem()
+        if problem is not None or not s.undo():
+            self.tell(problem or "Nothing to undo.", seconds=3)
             return
+        self._tell(s.take_notice())
         assert s.state is not None
         if screen is not None:
             screen.redraw(fresh=True)  # the last decision is gone: so are the messages about it
@@ -441,12 +463,12 @@ class TightropeApp(App[int]):
         self.autosave()
 
     # ------------------------------------------------------------ saves
-    def with_player(self, then: Callable[[], None]) -> None:
-        """Run ``then()`` once the player's name is known (per-player saves ask for it)."""
+    def with_player(self, then: Callable[[], None], to_continue: bool = False) -> None:
+        """Run ``then()`` once the player's name is known (per-player saves, and Continue among several players, ask)."""
         from .dialogs import NameDialog
 
         s = self.session
-        if not s.settings.per_player or s.player:
+        if not (s.continue_needs_name() if to_continue else s.settings.per_player and not s.player):
             then()
             return
 
@@ -455,7 +477,10 @@ class TightropeApp(App[int]):
                 s.player = name
                 then()
 
-        self.push_screen(NameDialog("Whose saves? Each player's saves are kept apart."), named)
+        prompt = (
+            "Whose game? Continue offers only your own." if to_continue else "Whose saves? Each player's saves are kept apart."
+        )
+        self.push_screen(NameDialog(prompt), named)
 
     def action_save(self) -> None:
         if self.session.state is None:
@@ -503,11 +528,11 @@ class TightropeApp(App[int]):
                 self.notify(str(exc), severity="error", markup=False)
                 return
             if info is None:
-                self.notify("No saved game of this story yet: start one with n.", timeout=3)
+                self.notify("No saved game of yours in this story yet: start one with n.", timeout=3)
                 return
             self.load_save(info.path)
 
-        self.with_player(latest)
+        self.with_player(latest, to_continue=True)
 
     def load_save(self, name: str | Path) -> None:
         from ..saves import SaveError
@@ -590,7 +615,7 @@ class TightropeApp(App[int]):
         if s.state is not None:
             yield SystemCommand("Save", "Save the game to a named slot", self.action_save)
         yield SystemCommand("Load", "Load a saved game", self.action_load)
-        if s.state is not None and s.state.prev is not None:
+        if s.can_undo():
             yield SystemCommand("Undo", "Undo the last decision", self.action_undo)
         if s.state is not None and s.state.ending is not None:
             yield SystemCommand("Play again", "The same game again, from the same seed", self.action_play_again)

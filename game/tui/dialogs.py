@@ -15,7 +15,7 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ..present import Decision, change_text
-from ..session import NewGame
+from ..session import Fixed, NewGame
 from ..story.model import Story
 from ..story.text import clean_line
 from .text import Text, plain, reflow
@@ -28,7 +28,11 @@ def button_row(*buttons: Button) -> Horizontal:
 
 
 class NewGameDialog(ModalScreen[NewGame | None]):
-    """Player name, optional seed, effect hints on or off, classroom mode on or off."""
+    """Player name, optional seed, effect hints on or off, classroom mode on or off.
+
+    Settings a teacher fixed on the command line (``fixed``, from
+    Session.fixed) are listed as text, not offered as boxes to change.
+    """
 
     CSS_PATH = "dialogs.tcss"
 
@@ -42,6 +46,7 @@ class NewGameDialog(ModalScreen[NewGame | None]):
         show_effects: bool = True,
         classroom: bool = False,
         name_required: bool = False,
+        fixed: Fixed | None = None,
     ) -> None:
         super().__init__()
         self.player = name
@@ -49,31 +54,39 @@ class NewGameDialog(ModalScreen[NewGame | None]):
         self.show_effects = show_effects
         self.classroom = classroom
         self.name_required = name_required
+        self.fixed = fixed
 
     def compose(self) -> ComposeResult:
+        fixed = self.fixed
         with Vertical(classes="dialog", id="new-game"):
             yield Text("New game", classes="dialog-title")
             with Horizontal(classes="field"):
                 yield Label("Your name", classes="field-label")
                 yield Input(
                     self.player,
-                    placeholder="required" if self.name_required else "optional",
+                    placeholder="required" if self.name_required or (fixed and fixed.classroom) else "optional",
                     id="name",
                     max_length=MAX_NAME,
                     compact=True,
                 )
-            with Horizontal(classes="field"):
-                yield Label("Seed", classes="field-label")
-                yield Input(
-                    "" if self.seed is None else str(self.seed),
-                    placeholder="blank for a random game",
-                    id="seed",
-                    type="integer",
-                    max_length=19,
-                    compact=True,
-                )
-            yield Checkbox("Show effects on choices", self.show_effects, id="effects", compact=True)
-            yield Checkbox("Classroom mode: a rationale at each key decision", self.classroom, id="classroom", compact=True)
+            if fixed is None or fixed.seed is None:
+                with Horizontal(classes="field"):
+                    yield Label("Seed", classes="field-label")
+                    yield Input(
+                        "" if self.seed is None else str(self.seed),
+                        placeholder="blank for a random game",
+                        id="seed",
+                        type="integer",
+                        max_length=19,
+                        compact=True,
+                    )
+            if fixed is None or fixed.show_effects is None:
+                yield Checkbox("Show effects on choices", self.show_effects, id="effects", compact=True)
+            if fixed is None or not fixed.classroom:
+                yield Checkbox("Classroom mode: a rationale at each key decision", self.classroom, id="classroom", compact=True)
+            if fixed is not None and fixed.lines():
+                yield Text(plain("Set for this class:", "bold"), classes="detail", id="fixed-title")
+                yield Text("\n".join(f"• {line}" for line in fixed.lines()), classes="detail", id="fixed")
             yield Text(id="error", classes="error")
             yield button_row(Button("Start", variant="primary", id="start"), Button("Cancel", id="cancel"))
 
@@ -82,10 +95,15 @@ class NewGameDialog(ModalScreen[NewGame | None]):
         self.query_one(focus).focus()
 
     def _result(self) -> NewGame | None:
+        fixed = self.fixed
         name = clean_line(self.query_one("#name", Input).value)[:MAX_NAME]
-        raw_seed = self.query_one("#seed", Input).value.strip()
-        classroom = self.query_one("#classroom", Checkbox).value
-        seed: int | None = None
+        seed_box = self.query("#seed").results(Input)
+        raw_seed = next((box.value.strip() for box in seed_box), "")
+        classroom_box = list(self.query("#classroom").results(Checkbox))
+        classroom = classroom_box[0].value if classroom_box else bool(fixed and fixed.classroom)
+        effects_box = list(self.query("#effects").results(Checkbox))
+        show_effects = effects_box[0].value if effects_box else bool(fixed is None or fixed.show_effects is not False)
+        seed: int | None = fixed.seed if fixed is not None else None
         if raw_seed:
             try:
                 seed = int(raw_seed)
@@ -100,7 +118,7 @@ class NewGameDialog(ModalScreen[NewGame | None]):
                 "#name",
             )
             return None
-        return NewGame(name, seed, self.query_one("#effects", Checkbox).value, classroom)
+        return NewGame(name, seed, show_effects, classroom)
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#start")

@@ -181,7 +181,8 @@ class TitleScreen(MainScreen):
             who = f"{clean_line(latest.player)} · " if latest.player else ""
             bits.append(f"Continue: {who}{s.slot_scene(latest)} · {when(latest.updated)}")
             button.disabled = False
-        elif s.settings.per_player and not s.player:
+        elif s.continue_needs_name():
+            bits.append("Continue: your name first")
             button.disabled = False
         else:
             bits.append("No saved game yet")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -28,7 +29,7 @@ from game.story import Story, load_story
 from game.story.conditions import Symbol
 from game.story.text import compile_template, word_count
 
-from .conftest import ROOT, SHIPPED, UNREACHABLE, generate, shipped_story, write_story
+from .conftest import ROOT, SHIPPED, UNREACHABLE, generate, run_installed, shipped_story, write_story
 
 HEAD = """# yaml-language-server: $schema=../docs/story.schema.json
 story:
@@ -264,7 +265,12 @@ endings:
     assert a.paths["fin"].choices == ("again", "again", "again", "leave")
     assert a.reach.bound_hit  # turn grows without end, so the walk stops at the bound
     # text that shows the turn does not change what can happen: the loop is one state
-    text = (folder / "story.yaml").read_text().replace("if: turn >= 3, ", "").replace("text: Again.", "text: 'Turn {turn}.'")
+    text = (
+        (folder / "story.yaml")
+        .read_text()
+        .replace("if: turn >= 3, ", "")
+        .replace("    text: Again.\n", "    text: 'Turn {turn}.'\n")
+    )
     (folder / "story.yaml").write_text(text)
     b = analyse(load_story(folder), max_states=20)
     assert not b.reach.bound_hit and b.reach.states == 1 and b.paths["fin"].choices == ("leave",)
@@ -521,3 +527,47 @@ def test_histogram_keeps_every_value(values: list[int], lo: int, span: int) -> N
     counts, edges = histogram(values, lo, lo + span)
     assert sum(counts) == len(values) and len(counts) == len(edges) == 10
     assert edges == sorted(edges) and edges[0] == lo
+
+
+def test_a_planted_soft_lock_fails_the_requirements(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # every node, choice, outcome, event and ending stays reachable; but after
+    # revise draws "ignored" (gulf 54, revisions tabled), no choice at the
+    # decision is available: the game is stuck there
+    folder = tmp_path / "locked"
+    shutil.copytree(ROOT / "tests" / "stories" / "starter", folder)
+    nodes = folder / "nodes.yaml"
+    text = nodes.read_text(encoding="utf-8")
+    text = text.replace("      - id: stay_out\n", "      - id: stay_out\n        if: not revisions_tabled\n").replace(
+        "      - id: push_hard\n", "      - id: push_hard\n        if: gulf > 55\n"
+    )
+    nodes.write_text(text, encoding="utf-8")
+    base = ("explore", folder, "--runs", "0")
+    r = cli(*base, "--require-all-endings", "--require-full-coverage")
+    assert r.code == 1, r.out
+    assert "--require-all-endings: 1 soft-lock: node decision leads nowhere: no choice is available" in r.err
+    assert "--require-full-coverage: 1 soft-lock" in r.err
+    r = cli(*base, "--require-no-soft-locks", "--format", "json")
+    assert r.code == 1
+    data = json.loads(r.out)
+    assert data["coverage"]["endings"]["reached"] == data["coverage"]["endings"]["total"]
+    assert all(t["reached"] == t["total"] for t in data["coverage"].values())
+    assert data["leads_nowhere"][0]["node"] == "decision" and data["leads_nowhere"][0]["kind"] == "stuck"
+    assert data["requirements"]["no_soft_locks"] is True and data["requirements"]["met"] is False
+    # the untouched starter has none
+    assert cli("explore", ROOT / "tests" / "stories" / "starter", "--runs", "0", "--require-no-soft-locks").code == 0
+
+
+def test_testplan_snippets_replay_where_they_say(tmp_path: Path) -> None:
+    # explore run in a folder with a relative path: a snippet saved there replays
+    shutil.copytree(ROOT / "tests" / "stories" / "starter", tmp_path / "starter")
+    proc = run_installed("explore", "starter", "--runs", "0", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    snippets = proc.stdout.split("Testplan snippets")[1]
+    first = snippets.split("\n\n")[1]
+    plan = "\n".join(line[2:] for line in first.splitlines())
+    assert "story: starter  # as given to explore: right for a plan saved in the folder explore ran in" in plan
+    (tmp_path / "snippet.yaml").write_text(plan, encoding="utf-8")
+    assert run_installed("replay", "snippet.yaml", cwd=tmp_path).returncode == 0
+    # with an absolute path, the plan replays wherever it is saved
+    proc = run_installed("explore", str(tmp_path / "starter"), "--runs", "0", cwd=tmp_path)
+    assert "# an absolute path: right wherever the plan is saved" in proc.stdout

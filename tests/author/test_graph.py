@@ -32,7 +32,7 @@ meters:
       - {below: 10, ending: fin}
 nodes:
   - id: a
-    title: "A \\"quoted\\" ]]) }} title\\e[31m red <script>x</script> end"
+    title: "A \\"quoted\\" ]]) }}}} title\\e[31m red <script>x</script> end"
     basis: hypothetical
     text: Text.
     choices:
@@ -46,7 +46,7 @@ nodes:
           - {id: heads, weight: us - 40, goto: b}
           - {id: tails, weight: 1, goto: fin}
   - id: b
-    title: "C:\\\\Node -> [x] {y} (z)"
+    title: "C:\\\\Node -> [x] {{y}} (z)"
     basis: hypothetical
     text: B.
     choices:

@@ -93,7 +93,7 @@ BAD_PLANS = [
     ("story: STARTER\nstep: [commit]\n", 'unknown key "step" in the plan (did you mean "steps"?)'),
     ("story: STARTER\nseed: one\nsteps: [commit]\n", "seed must be a whole number, found 'one'"),
     ("story: STARTER\nsteps:\n  - {choice: commit, nodes: x}\n", 'unknown key "nodes" in step 1 (did you mean "node"?)'),
-    ("story: STARTER\nsteps:\n  - {node: the_street}\n", 'step 1 needs "choice"'),
+    ("story: STARTER\nsteps:\n  - {events: []}\n", 'step 1 has events but no "choice": nothing is played'),
     (
         "story: STARTER\nsteps:\n  - {choice: commit, meters: {us: about 5}}\n",
         'meter us: expected a number, a comparison such as ">= 40"',
@@ -202,3 +202,78 @@ def test_a_plan_names_its_scenario(cli, tmp_path: Path) -> None:  # type: ignore
     plan.write_text(f"story: {cast}\nscenario: shrt\nsteps: [wait]\n", encoding="utf-8")
     r = cli("replay", plan)
     assert r.code == 2 and f'{plan}:2: unknown scenario "shrt" (did you mean "short"?)' in r.err
+
+
+# ------------------------------------------------------------------ what the player sees (issue 16)
+SCENE = """story: STARTER
+seed: 0
+steps:
+  - choice: commit
+    node: the_street
+  - choice: address
+    node: decision
+    available: [deploy, stay_out, push_hard]
+    locked: LOCKED
+    hidden: []
+    text: "The eight-nation group meets in Cairo."
+"""
+
+
+def test_a_right_locked_passes_and_a_wrong_one_fails(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    right = write_plan(tmp_path, SCENE.replace("LOCKED", "[]"), "right.yaml")
+    r = cli("replay", right)
+    assert r.code == 0, r.out + r.err
+    wrong = write_plan(tmp_path, SCENE.replace("LOCKED", "[deploy]"), "wrong.yaml")
+    r = cli("replay", wrong)
+    assert r.code == 1
+    assert f"{wrong}:9: step 2 (choice address): expected locked [deploy] at node decision, found []" in r.out
+
+
+def test_a_scene_tested_alone_with_start_and_set(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # no way to the decision is played: the plan starts there with the values given
+    plan = write_plan(
+        tmp_path,
+        """story: STARTER
+start: decision
+set: {us: 40, revisions_tabled: false}
+steps:
+  - locked: [deploy]
+    available: [stay_out, push_hard]
+    text: ["Send a medical and engineering contingent. (Needs either Washington's confidence", "Cairo"]
+    meters: {us: 40}
+  - choice: stay_out
+    ending: aid_only
+""",
+    )
+    r = cli("replay", plan)
+    assert r.code == 0, r.out + r.err
+    r = cli(
+        "replay", write_plan(tmp_path, "story: STARTER\nstart: decision\nset: {us: 60}\nsteps:\n  - locked: [deploy]\n", "b.yaml")
+    )
+    assert r.code == 1 and "expected locked [deploy] at node decision, found []" in r.out
+
+
+def test_scene_text_is_what_the_player_reads(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    plan = write_plan(tmp_path, "story: STARTER\nplayer: Amina\nsteps:\n  - text: US relations stand at 51\n")
+    r = cli("replay", plan)
+    assert r.code == 1
+    assert 'expected the scene at node the_cable to show "US relations stand at 51"; it reads: The cable from Washington' in r.out
+
+
+@pytest.mark.parametrize(
+    "plan, message",
+    [
+        ("start: nowhere\nsteps: [commit]", 'start: "nowhere" is not a node of this story'),
+        ("start: contingent\nsteps: [commit]", '"contingent" is an ending; a game can start only at a node'),
+        ("start: decision\nset: {us: 140}\nsteps: [stay_out]", 'meter "us" is 0 to 100; 140 is outside that range'),
+        ("set: {trsut: 1}\nsteps: [commit]", '"trsut" is not a meter or flag of this story'),
+        ("set: {revisions_tabled: 3}\nsteps: [commit]", 'flag "revisions_tabled" is true or false, not 3'),
+        ("steps:\n  - available: [dploy]", '"dploy" is not a choice of this story (did you mean "deploy"?)'),
+        ("steps:\n  - outcome: accepted", 'has outcome but no "choice": nothing is played'),
+    ],
+)
+def test_plans_that_start_wrong_cannot_be_read(cli, tmp_path: Path, plan: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    path = write_plan(tmp_path, f"story: STARTER\n{plan}\n")
+    r = cli("replay", path)
+    assert r.code == 2, r.out + r.err
+    assert message in r.err

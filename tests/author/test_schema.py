@@ -87,3 +87,50 @@ def test_the_schema_rejects_what_the_loader_rejects(validator: jsonschema.Draft7
         ]
     }
     assert not list(validator.iter_errors(good))
+
+
+# What an editor sees with yaml-language-server set to YAML 1.1 ("yaml.yamlVersion": "1.1"):
+# bare words and numbers as YAML 1.1 reads them, and a date as the text written (the
+# server falls back to a scalar's source text for a timestamp), which is what the
+# story loader reads too. Schema and check then agree, value by value.
+AGREE_BASE = """nodes:
+  - id: a
+    title: A title
+    date: 20 November 2025
+    basis: hypothetical
+    text: T
+    choices:
+      - {id: c, text: C, goto: a}
+"""
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("title: A title", "title: no"),
+        ("title: A title", "title: 12:30"),
+        ("title: A title", "title: 1.10"),
+        ("title: A title", 'title: "{us} rises"'),
+        ("title: A title", 'title: "{{us}} rises"'),
+        ("date: 20 November 2025", "date: 2025-11-20"),
+        ("date: 20 November 2025", "date: 2025-11-20 10:00:00"),
+        ("{id: c,", "{id: end,"),
+        ("basis: hypothetical", "basis: yes"),
+    ],
+)
+def test_the_schema_and_check_agree_when_the_editor_reads_yaml_1_1(
+    validator: jsonschema.Draft7Validator, tmp_path: Path, old: str, new: str
+) -> None:
+    from game.story import check_story
+    from game.story.yamlsafe import compose, plain_value
+
+    text = AGREE_BASE.replace(old, new)
+    tree = compose(text, "f.yaml")
+    assert tree is not None
+    schema_ok = not list(validator.iter_errors(plain_value(tree)))
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "f.yaml").write_text(text, encoding="utf-8")
+    shape = {"S001", "S002", "S003", "S004", "S006", "S007", "S008", "S009", "S011", "T004"}
+    check_ok = not [p for p in check_story(folder).errors if p.code in shape]
+    assert schema_ok == check_ok, (new, schema_ok, check_ok)

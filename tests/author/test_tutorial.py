@@ -93,9 +93,9 @@ def test_the_tutorial_runs(tmp_path: Path) -> None:
                 if line.strip():
                     assert line.strip() in last, f"the page shows {line.strip()!r}, the command printed:\n{last}"
             outputs += 1
-    assert ran >= 12 and files >= 6 and edits == 1 and outputs >= 4
+    assert ran >= 12 and files >= 8 and edits == 2 and outputs >= 4
     # what the tutorial promised exists
-    for name in ("mystory.dot", "debate.mmd", "report.json", "mystory/branch.yaml", "plans/crisis.yaml"):
+    for name in ("mystory.dot", "debate.mmd", "report.json", "mystory/branch.yaml", "mystory/cast.yaml", "plans/debate.yaml"):
         assert (tmp_path / name).is_file(), name
     if skipped:
         warnings.warn(f"Graphviz is not installed; not run: {skipped}", stacklevel=1)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -81,3 +82,48 @@ def test_arbitrary_text_only_raises_yaml_problem(text: str) -> None:
     except YamlProblem as exc:
         assert exc.problem.pos.file == "f.yaml"
         assert "\n" not in exc.problem.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    word=st.from_regex(r"[A-Za-z][A-Za-z0-9_.-]{0,8}", fullmatch=True) | st.sampled_from(["yes", "No", "OFF", "null", "y", "n"])
+)
+def test_plain_words_resolve_as_yaml_1_1_says(word: str) -> None:
+    # a word that starts with a letter skips the resolver unless it is a bool or null word
+    root = compose(f"a: {word}\n", "f.yaml")
+    expected = yaml.safe_load(f"a: {word}\n")["a"]
+    assert isinstance(root, YMap)
+    value = root.items["a"][1]
+    assert isinstance(value, YScalar)
+    if isinstance(expected, str) or expected is None or isinstance(expected, bool):
+        assert value.value == expected and type(value.value) is type(expected)
+
+
+@pytest.mark.parametrize(
+    "text, code, where, fragment",
+    [
+        ("a:\n\tb: 1\n", "Y017", (2, 1), "replace the tab with spaces"),
+        (
+            "a:\n  e: {us: 8, d: -6\n  goto: b\n",
+            "Y001",
+            (2, 6),
+            'the "{" opened here is not closed (the parser gave up at line 3',
+        ),
+        ("a:\n  s: [x, y\n  goto: b\n", "Y001", (2, 6), 'the "[" opened here is not closed'),
+        ('a:\n  t: "hello\n  goto: b\n', "Y001", (2, 6), 'the quote (") opened here is not closed'),
+        (
+            "a:\n  text: [bold] Hello\n",
+            "Y001",
+            (2, 9),
+            'a value that starts with "[" is read as a list: put the whole text in quotes',
+        ),
+        ("a: *nope\n", "Y001", (1, 4), "an alias repeats a value anchored (&nope) earlier in the same file"),
+    ],
+)
+def test_syntax_errors_say_what_to_do(text: str, code: str, where: tuple[int, int], fragment: str) -> None:
+    for loader in (yaml.CSafeLoader, yaml.SafeLoader):
+        with pytest.raises(YamlProblem) as info:
+            compose(text, "f.yaml", loader)
+        p = info.value.problem
+        assert (p.code, (p.pos.line, p.pos.column)) == (code, where), (loader, str(p))
+        assert fragment in p.message

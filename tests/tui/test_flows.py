@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,9 @@ def test_new_game_to_an_ending(saves: Path, size: tuple[int, int]) -> None:
         assert app.session.state is not None and app.session.state.ending == "contingent"
 
     drive(app, script, size)
-    saved = json.loads((saves / f"{AUTOSAVE}.json").read_text())
+    slot = app.session.game_slot()
+    assert slot == f"Ayesha-{date.today().isoformat()}"  # a game of its own, named after the player and the day
+    saved = json.loads((saves / f"{slot}.json").read_text())
     assert saved["ending"] == "contingent"
     assert [h["choice"] for h in saved["history"]] == ["commit", "address", "deploy"]
 
@@ -322,7 +325,7 @@ def test_save_then_load(saves: Path) -> None:
         assert isinstance(dialog, SavesDialog)
         table = dialog.query_one("#slots", DataTable)
         names = [info.name for info in dialog.infos]
-        assert set(names) == {"first try", AUTOSAVE}
+        assert set(names) == {"first try", app.session.game_slot()}
         assert "The street" not in texts(pilot)
         table.move_cursor(row=names.index("first try"))
         await press(pilot, "enter")
@@ -341,7 +344,7 @@ def test_save_slot_list_shows_player_scene_date_and_ending(saves: Path) -> None:
         await new_game(pilot)
         await press(pilot, "1", "1", "1", "l")
         shown = texts(pilot)
-        assert "autosave (auto)" in shown and "Ayesha" in shown
+        assert app.session.game_slot() in shown and "Ayesha" in shown
         assert "Ending: Blue helmets, careful rules" in shown
         assert "Saved" in shown
 
@@ -462,8 +465,8 @@ def test_per_player_saves_need_a_name_and_stay_apart(saves: Path) -> None:
         await press(pilot, "1")
 
     drive(app, script)
-    assert (saves / "Ali-Khan" / "autosave.json").is_file()
-    assert not (saves / "autosave.json").exists()
+    assert (saves / "Ali-Khan" / f"Ali-Khan-{date.today().isoformat()}.json").is_file()
+    assert not list(saves.glob("*.json"))
     other = make_app(saves=saves, seed=1, per_player=True)
 
     async def load_other(pilot: Pilot[int]) -> None:

@@ -39,10 +39,12 @@ def test_settings_from_the_play_command(tmp_path: Path) -> None:
 def test_autosave_slots_and_where_saves_go(tmp_path: Path) -> None:
     s = session(tmp_path, autosave="lesson")
     s.start(NewGame("Ali Khan", 1, True, classroom=True))
-    assert s.autosave_slots() == [s.game_slot(), "lesson"]
-    assert s.game_slot() == f"Ali-Khan-{date.today().isoformat()}"
+    assert s.autosave_slots() == [f"Ali-Khan-{date.today().isoformat()}", "lesson"]
     assert s.slot_base(date(2026, 3, 1)) == "Ali-Khan-2026-03-01"
     assert s.saves_dir == tmp_path / "saves"
+    nameless = session(tmp_path)
+    nameless.start(NewGame("", 1, True, False))
+    assert nameless.autosave_slots() == [AUTOSAVE]
     per = session(tmp_path, per_player=True)
     with pytest.raises(SaveError, match="enter your name"):
         _ = per.saves_dir

@@ -1,0 +1,107 @@
+"""Story folders as the editor sees them: which folder, and the buffers in place of the files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from game.lsp.folder import Folder, RootFinder, Scratch
+from game.story import Problem, check_story
+from game.story.yamlsafe import MAX_FILE_BYTES
+
+ROOT = Path(__file__).resolve().parents[2]
+STORIES = ROOT / "tests" / "stories"
+
+
+@pytest.fixture
+def scratch() -> Scratch:
+    made = Scratch()
+    yield made  # type: ignore[misc]
+    made.remove()
+
+
+def flat(problems: list[Problem]) -> list[tuple[str, str, str, int, int, str]]:
+    return sorted((p.code, p.message, p.pos.file, p.pos.line, p.pos.column, p.severity) for p in problems)
+
+
+def outcome_problems(folder: Folder, buffers: dict[Path, str]) -> list[Problem]:
+    outcome = folder.check(buffers)
+    return [*outcome.folder_problems, *(p for ps in outcome.by_file.values() for p in ps)]
+
+
+CASES = sorted(p for p in (STORIES / "broken").iterdir() if p.is_dir()) + [STORIES / "starter", STORIES / "cast"]
+
+
+@pytest.mark.parametrize("story", CASES, ids=[p.name for p in CASES])
+def test_a_check_without_buffers_is_tightrope_check(story: Path, tmp_path: Path, scratch: Scratch) -> None:
+    root = tmp_path / story.name
+    shutil.copytree(story, root)
+    assert flat(outcome_problems(Folder(root, scratch.new()), {})) == flat(check_story(root).problems)
+
+
+def test_buffers_take_the_place_of_files_and_messages_name_the_real_files(tmp_path: Path, scratch: Scratch) -> None:
+    root = tmp_path / "story"
+    shutil.copytree(STORIES / "starter", root)
+    folder = Folder(root, scratch.new())
+    nodes = root / "nodes.yaml"
+    typed = nodes.read_text().replace("  - id: the_street", "  - id: the_cable", 1)
+    unsaved = root / "extra.yaml"  # open in the editor, never saved
+    buffers = {nodes: typed, unsaved: "flags:\n  - id: extra\n    description: x\n"}
+    got = outcome_problems(folder, buffers)
+    on_disk = tmp_path / "saved"
+    shutil.copytree(root, on_disk)
+    (on_disk / "nodes.yaml").write_text(typed)
+    (on_disk / "extra.yaml").write_text(buffers[unsaved])
+    expected = [
+        Problem(
+            p.code,
+            p.message.replace(str(on_disk), str(root)),
+            p.pos.__class__(p.pos.file.replace(str(on_disk), str(root)), p.pos.line, p.pos.column),
+            p.severity,
+        )
+        for p in check_story(on_disk).problems
+    ]
+    assert flat(got) == flat(expected)
+    duplicate = next(p for p in got if p.code == "S010")
+    assert f"(first defined at {nodes}:" in duplicate.message and str(folder.mirror) not in duplicate.message
+    assert nodes.read_text() != typed  # the author's file is never written
+    # closing the unsaved buffer takes it out of the folder again
+    assert not [p for p in outcome_problems(folder, {}) if Path(p.pos.file) == unsaved]
+
+
+def test_files_deleted_on_disk_leave_the_mirror_and_big_files_are_refused_unread(tmp_path: Path, scratch: Scratch) -> None:
+    root = tmp_path / "story"
+    shutil.copytree(STORIES / "starter", root)
+    folder = Folder(root, scratch.new())
+    assert not folder.check({}).by_file
+    (root / "endings.yaml").unlink()
+    assert "R001" in {p.code for ps in folder.check({}).by_file.values() for p in ps}
+    assert not (folder.mirror / "endings.yaml").exists()
+    big = root / "big.yaml"
+    with open(big, "wb") as out:
+        out.truncate(MAX_FILE_BYTES + 1)
+    problems = folder.check({}).by_file[big]
+    assert [p.code for p in problems] == ["Y007"]
+    assert problems[0].message == next(p for p in check_story(root).problems if p.code == "Y007").message
+    assert (folder.mirror / "big.yaml").stat().st_blocks * 512 < 1024 * 1024  # sparse: nothing was copied
+
+
+def test_the_story_folder_is_the_nearest_holding_a_story_section(tmp_path: Path) -> None:
+    story = tmp_path / "work" / "story"
+    (story / "acts" / "deep").mkdir(parents=True)
+    (story / "story.yaml").write_text("story:\n  id: s\n")
+    (story / "acts" / "act1.yaml").write_text("nodes: []\n")
+    finder = RootFinder()
+    assert finder.root_of(story / "acts" / "deep" / "x.yaml", {}) == story
+    assert finder.root_of(story / "acts" / "act1.yaml", {}) == story
+    # an unsaved buffer with a story: section makes its folder a story folder
+    assert finder.root_of(story / "acts" / "act1.yaml", {story / "acts" / "act1.yaml": "story:\n  id: t\n"}) == story / "acts"
+    # a file outside any story folder: its own folder
+    loose = tmp_path / "elsewhere" / "notes.yaml"
+    loose.parent.mkdir()
+    assert finder.root_of(loose, {}) == loose.parent
+    # the answer follows the disk
+    (story / "story.yaml").write_text("meters: []\n")
+    assert finder.root_of(story / "acts" / "act1.yaml", {}) == story / "acts"

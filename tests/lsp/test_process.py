@@ -1,0 +1,123 @@
+"""The server's processes: its worker never outlives it, and nothing is left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+import signal
+import sys
+import tempfile
+import time
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from lsprotocol import types as t
+from pygls.lsp.client import LanguageClient
+
+ROOT = Path(__file__).resolve().parents[2]
+NODES = ROOT / "tests" / "stories" / "starter" / "nodes.yaml"
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads child processes from /proc")
+
+
+def _bench() -> ModuleType:
+    """benchmarks/lsp_bench.py (not an installed package), for its look at child processes."""
+    spec = importlib.util.spec_from_file_location("tightrope_lsp_bench", ROOT / "benchmarks" / "lsp_bench.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+children = _bench().children
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+async def gone(pids: list[int], timeout: float = 20.0) -> bool:
+    """Wait until none of the processes is alive (a worker looks for its server twice a second)."""
+    deadline = time.monotonic() + timeout
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    return not [p for p in pids if alive(p)]
+
+
+async def start_and_check(client: LanguageClient) -> None:
+    await client.start_io(sys.executable, "-m", "game", "lsp")
+    await client.initialize_async(t.InitializeParams(capabilities=t.ClientCapabilities()))
+    client.initialized(t.InitializedParams())
+    published: asyncio.Future[t.PublishDiagnosticsParams] = asyncio.get_running_loop().create_future()
+    client.feature(t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)(lambda p: published.done() or published.set_result(p))
+    client.text_document_did_open(
+        t.DidOpenTextDocumentParams(
+            text_document=t.TextDocumentItem(uri=NODES.as_uri(), language_id="yaml", version=1, text=NODES.read_text())
+        )
+    )
+    await asyncio.wait_for(published, 60)
+
+
+async def started() -> tuple[LanguageClient, int, list[int]]:
+    """A server that has checked a file: its client, its process id and its worker processes."""
+    client = LanguageClient("test", "1")
+    await start_and_check(client)
+    assert client._server is not None
+    return client, client._server.pid, children(client._server.pid)
+
+
+async def stop(client: LanguageClient) -> int:
+    """Shut the server down as an editor does; its exit code."""
+    await client.shutdown_async(None)
+    client.exit(None)
+    assert client._server is not None
+    code = await asyncio.wait_for(client._server.wait(), 30)
+    await client.stop()
+    return code
+
+
+@pytest.mark.asyncio
+async def test_the_worker_goes_when_the_server_is_killed_and_its_folder_is_swept_later() -> None:
+    client, pid, workers = await started()
+    assert workers, "the check ran in a worker process"
+    os.kill(pid, signal.SIGKILL)
+    assert client._server is not None
+    await client._server.wait()
+    assert await gone(workers)
+    left = list(Path(tempfile.gettempdir()).glob(f"tightrope-lsp-{pid}-*"))
+    assert left  # a killed server cannot clean up...
+    # ...the next server does, when it makes its own
+    second, _, _ = await started()
+    assert not [p for p in left if p.exists()]
+    assert await stop(second) == 0
+
+
+@pytest.mark.asyncio
+async def test_a_server_that_exits_leaves_nothing_behind() -> None:
+    client, pid, workers = await started()
+    assert await stop(client) == 0
+    assert await gone(workers)
+    assert not list(Path(tempfile.gettempdir()).glob(f"tightrope-lsp-{pid}-*"))
+
+
+@pytest.mark.asyncio
+async def test_a_worker_that_dies_is_replaced() -> None:
+    from game.lsp.server import Worker
+
+    said: list[str] = []
+    worker = Worker(said.append)
+    try:
+        assert await worker.run(pow, 2, 10) == 1024
+        with pytest.raises(BrokenProcessPool):
+            await worker.run(os._exit, 3)  # dies however it is asked, twice
+        assert said == ["the worker process stopped; starting another"] * 2
+        assert await worker.run(pow, 3, 3) == 27  # and the next job gets a new one
+    finally:
+        worker.shutdown()
