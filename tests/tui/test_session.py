@@ -14,7 +14,7 @@ from textual.content import Content
 
 from game.cli import build_parser
 from game.present import when
-from game.saves import SaveError
+from game.saves import AUTOSAVE, SaveError
 from game.session import NewGame, Session, SessionError, Settings
 from game.story.text import clean
 from game.tui.text import hanging, reflow
