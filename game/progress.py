@@ -1,8 +1,8 @@
 """What a player has found across games: the endings reached ("Endings found: N of M").
 
 Kept in one small JSON file in the data folder (:func:`game.paths.user_data_dir`,
-``$TIGHTROPE_DATA`` to move it), or in a player's own save folder when each
-player's saves are kept apart. A file that cannot be read counts as nothing
+``$TIGHTROPE_DATA`` to move it), or in a ``.progress`` sub-folder of a player's own
+save folder when each player's saves are kept apart. A file that cannot be read counts as nothing
 found and is never overwritten: it is kept beside the new one as
 ``NAME.unreadable``. No Textual here: plain mode and the app both record.
 """
@@ -18,6 +18,7 @@ from .paths import user_data_dir
 from .saves import SaveError, atomic_write
 
 FILE_NAME = "endings-found.json"
+PROGRESS_FOLDER = ".progress"  # where a player's own save folder keeps it (a list of saves never looks inside)
 FORMAT = 1
 MAX_BYTES = 1024 * 1024
 

@@ -45,7 +45,7 @@ from .errors import UsageError
 from .paths import default_saves, story_dir
 from .present import Decision, decisions, describe, node_title
 from .progress import FILE_NAME as ENDINGS_FOUND_FILE
-from .progress import EndingsFound, default_file
+from .progress import PROGRESS_FOLDER, EndingsFound, default_file
 from .saves import (
     AUTOSAVE,
     GAME_SLOT,
@@ -499,8 +499,8 @@ class Session:
 
     def endings_found(self) -> EndingsFound:
         """The endings this player has found across games: in the data folder, or the player's own save folder."""
-        if self.settings.per_player:
-            return EndingsFound(self.saves_dir / ENDINGS_FOUND_FILE)
+        if self.settings.per_player:  # in a sub-folder, so that no list of saves ever takes it for a save
+            return EndingsFound(self.saves_dir / PROGRESS_FOLDER / ENDINGS_FOUND_FILE)
         return EndingsFound(default_file())
 
     @property

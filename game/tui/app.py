@@ -376,8 +376,8 @@ class TightropeApp(App[int]):
 
     def _tell(self, notice: str) -> None:
         """What the session has to tell the player (a game kept apart in a new slot, say)."""
-        if notice:
-            self.tell(notice, seconds=8)
+        if notice:  # a notification (at the top, above no choice): it is about the save, not this scene
+            self.notify(notice, markup=False, timeout=8)
 
     def decide(self, choice_id: str, choice_text: str) -> None:
         """Take a choice; in classroom mode ask for the rationale first at a key decision."""

@@ -14,7 +14,7 @@ from textual.content import Content
 
 from game.cli import build_parser
 from game.present import when
-from game.saves import AUTOSAVE, SaveError
+from game.saves import AUTOSAVE, SaveError, list_saves
 from game.session import NewGame, Session, SessionError, Settings
 from game.story.text import clean
 from game.tui.text import hanging, reflow
@@ -270,7 +270,9 @@ def test_per_player_endings_are_the_players_own(tmp_path: Path) -> None:
     s.start(NewGame("Ali Khan", 1, True, False))
     for choice in ("commit", "address", "deploy"):
         s.choose(choice)
-    assert (tmp_path / "saves" / "Ali-Khan" / "endings-found.json").is_file()
+    assert s.autosave() == []
+    assert (tmp_path / "saves" / "Ali-Khan" / ".progress" / "endings-found.json").is_file()
+    assert [info.name for info in list_saves(tmp_path / "saves" / "Ali-Khan")] == [s.game_slot()]  # never taken for a save
     other = session(tmp_path, per_player=True)
     other.player = "Sara"
     assert other.endings_found().found("starter") == {}
