@@ -53,6 +53,20 @@ def quietly(bindings: list[Binding], *actions: str) -> list[Binding]:
 class MainScreen(Screen[None]):
     """Base of the title, game and ending screens."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        # Textual sets the breakpoint classes (-narrow, -wide, -short, -tall) when the
+        # screen gets its first Resize, after its first frame: set them now, so that
+        # the first frame is already laid out for the terminal's size.
+        try:
+            app = self.app
+        except RuntimeError:  # made outside a running app (a test): the first Resize sets them
+            return
+        for points, value in ((app.HORIZONTAL_BREAKPOINTS, app.size.width), (app.VERTICAL_BREAKPOINTS, app.size.height)):
+            reached = [name for at, name in sorted(points or []) if value >= at]
+            if reached:
+                self.add_class(reached[-1])
+
     @property
     def tapp(self) -> TightropeApp:
         return cast("TightropeApp", self.app)
@@ -147,6 +161,8 @@ class TitleScreen(MainScreen):
     def after_recompose(self) -> None:
         from ..story.text import clean_line
 
+        if not self.is_attached:  # the app is closing (a browser tab shut while the story loaded): nothing to fill
+            return
         s = self.session
         meta = s.story.meta
         self.query_one("#story-title", Text).set(plain(clean_line(meta.title), "italic"))
@@ -168,6 +184,8 @@ class TitleScreen(MainScreen):
         from ..present import when
         from ..story.text import clean_line
 
+        if not self.is_attached:
+            return
         s = self.session
         try:
             latest = s.latest()
@@ -190,7 +208,7 @@ class TitleScreen(MainScreen):
         found, total = self.tapp.endings_count()
         if total:
             bits.append(f"Endings found: {found} of {total}")
-        self.query_one("#continue-detail", Text).set("  ·  ".join(bits))
+        self.query_one("#continue-detail", Text).set("\n".join(bits))  # one line each: never cut in two at 80 columns
 
     @on(Button.Pressed, ".menu-item")
     async def picked(self, event: Button.Pressed) -> None:

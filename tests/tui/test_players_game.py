@@ -605,3 +605,30 @@ def test_the_shipped_story_loads_in_the_app_with_a_scenario(saves: Path) -> None
         await start(pilot)
 
     drive(app, script, (80, 24))
+
+
+def test_closing_while_the_story_loads_is_quiet(saves: Path) -> None:
+    """A browser tab shut while its game still loads the story: the app ends cleanly, with no error."""
+    import threading
+
+    go = threading.Event()
+
+    def opener() -> Session:
+        go.wait(10)
+        return Session.open(Settings(story_path=STARTER, saves_root=saves, seed=1))
+
+    app = TightropeApp(opener=opener, cursor_blink=False, animations=False)
+
+    async def main() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause(0.1)
+            assert "New game" in screen_text(app)
+            app.exit()
+            go.set()
+            await pilot.pause(0.3)
+
+    asyncio.run(main())
+    assert app.return_code == 0 and app.failure is None
+    screen = TitleScreen()
+    screen.after_recompose()  # an unmounted title screen has nothing to fill: no error
+    screen.fill_menu()
