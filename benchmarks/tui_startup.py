@@ -7,7 +7,11 @@ terminal would get; nothing is drawn on this one) and reports:
 
 * start-up: from starting the process to the title screen drawn (its menu in
   the output), next to a bare Textual hello-world app started the same way
-  on the same machine; the aim is within 1.5 times the hello-world;
+  on the same machine, interleaved run by run so both see the same load; the
+  aim is at most 1.2 times the hello-world. The title is drawn before the
+  story is loaded (the app loads it in a thread once the title is on
+  screen), so the time until the story's content note is shown is reported
+  too;
 * key to screen: from writing a key to the terminal to the updated game
   screen in the output (a choice, then undo, alternately); the aim is under
   50 ms.
@@ -137,12 +141,17 @@ def cpu_seconds(pid: int) -> float:
         return float("nan")
 
 
-def startup(argv: list[str], marker: bytes, size: tuple[int, int], frame_end: bool) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) from starting the process to the marker's frame."""
+def startup(
+    argv: list[str], marker: bytes, size: tuple[int, int], frame_end: bool, then: bytes = b""
+) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds) from starting the process to the marker's frame, and the wall seconds
+    until ``then`` appears after it (NaN without ``then``)."""
     term = Term(argv, size, environment())
     try:
         wall = term.read_until(marker, frame_end=frame_end) - term.started
-        return wall, cpu_seconds(term.proc.pid)
+        cpu = cpu_seconds(term.proc.pid)
+        later = term.read_until(then, frame_end=frame_end) - term.started if then else float("nan")
+        return wall, cpu, later
     finally:
         term.close()
 
@@ -157,9 +166,11 @@ def key_latency(story: Path, saves: Path, size: tuple[int, int], rounds: int) ->
     """Alternately take the first choice and undo it; time each key to its frame."""
     term = Term(tightrope_argv(story, saves), size, environment())
     try:
-        term.read_until(b"New game")
+        term.read_until(b"Content note")  # the story is loaded
+        time.sleep(0.3)
+        term.drain()
         term.send(b"n")
-        term.read_until(b"New game")  # the dialog's title
+        term.read_until(b"Your name")  # the new-game dialog
         term.send(b"\r")
         term.read_until(b"Choices")
         from game.engine import new_game, options
@@ -206,11 +217,11 @@ def main(argv: list[str] | None = None) -> int:
         # one untimed start of each first, so both read warm files
         startup([sys.executable, str(hello)], b"Hello, world", size, True)
         startup(tightrope_argv(args.story, saves), b"New game", size, True)
-        base: list[tuple[float, float]] = []
-        ours: list[tuple[float, float]] = []
+        base: list[tuple[float, float, float]] = []
+        ours: list[tuple[float, float, float]] = []
         for _ in range(args.runs):  # interleaved, so both see the same machine load
             base.append(startup([sys.executable, str(hello)], b"Hello, world", size, True))
-            ours.append(startup(tightrope_argv(args.story, saves), b"New game", size, True))
+            ours.append(startup(tightrope_argv(args.story, saves), b"New game", size, True, then=b"Content note"))
         keys = key_latency(args.story, saves, size, args.keys)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -220,13 +231,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"start-up to a drawn screen ({args.runs} runs each; wall time median and best, and CPU time median):")
     rows_out = []
     for name, runs in (("Textual hello-world", base), ("tightrope title", ours)):
-        wall = [w for w, _ in runs]
-        cpu = [c for _, c in runs]
+        wall = [w for w, _, _ in runs]
+        cpu = [c for _, c, _ in runs]
         rows_out.append((statistics.median(wall), min(wall), statistics.median(cpu)))
         med, best, c = rows_out[-1]
         print(f"  {name:<20} {med * 1000:6.0f} ms  best {best * 1000:6.0f} ms  CPU {c * 1000:6.0f} ms")
     (bm, bb, bc), (om, ob, oc) = rows_out
-    print(f"  ratio                {om / bm:6.2f} x    best {ob / bb:6.2f} x    CPU {oc / bc:6.2f} x   (aim: at most 1.5 x)")
+    print(f"  ratio                {om / bm:6.2f} x    best {ob / bb:6.2f} x    CPU {oc / bc:6.2f} x   (aim: at most 1.2 x)")
+    loaded = [t for _, _, t in ours]
+    print(
+        f"  story shown          {statistics.median(loaded) * 1000:6.0f} ms  best {min(loaded) * 1000:6.0f} ms"
+        "   (the title's content note, loaded in a thread after the title is drawn)"
+    )
     print(f"key to updated game screen ({len(keys)} keys, choice and undo):")
     print(
         f"  median {statistics.median(keys) * 1000:5.1f} ms   p95 {p95 * 1000:5.1f} ms   max {k[-1] * 1000:5.1f} ms   (aim: under 50 ms)"

@@ -20,17 +20,18 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .author import cli as author_cli
-from .classroom import cli as classroom_cli
 from .errors import UsageError
 from .lsp import cli as lsp_cli
 from .paths import story_dir
-from .session import DEFAULT_MIN_RATIONALE, MAX_MIN_RATIONALE, Settings
 
 DEFAULT_COMMAND = "play"  # what `tightrope` does with no command word (`tightrope --seed 3` plays)
+# the session's DEFAULT_MIN_RATIONALE and MAX_MIN_RATIONALE, written out so that playing does not
+# import the session before the title screen is drawn (tests/test_plain.py checks they agree)
+MIN_RATIONALE_HELP = "shortest rationale accepted in classroom mode (characters, default 40, at most 10000)"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(play_only: bool = False) -> argparse.ArgumentParser:
+    """The command line's parser; ``play_only`` leaves out every other command (and their imports)."""
     parser = argparse.ArgumentParser(
         prog="tightrope",
         description="Tightrope: a decision game about Pakistan's choice on the Gaza stabilization force. "
@@ -39,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tightrope {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _register_play(sub)
+    if play_only:
+        return parser
+    from .author import cli as author_cli
+    from .classroom import cli as classroom_cli
+
     p = sub.add_parser("check", help="check a story folder and report every problem")
     p.add_argument("story", nargs="?", default=None, metavar="STORY_DIR", help="story folder (default: the shipped story)")
     p.add_argument("--format", choices=["text", "json"], default="text")
@@ -67,14 +73,7 @@ def _register_play(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     p.add_argument(
         "--classroom", action="store_true", help="classroom mode: rationales at key decisions, a save after every decision"
     )
-    p.add_argument(
-        "--min-rationale",
-        type=int,
-        default=DEFAULT_MIN_RATIONALE,
-        metavar="N",
-        help=f"shortest rationale accepted in classroom mode (characters, default {DEFAULT_MIN_RATIONALE}, "
-        f"at most {MAX_MIN_RATIONALE})",
-    )
+    p.add_argument("--min-rationale", type=int, default=None, metavar="N", help=MIN_RATIONALE_HELP)
     p.add_argument("--hide-effects", action="store_true", help="do not show the direction of each choice's effects")
     p.add_argument("--no-undo", action="store_true", help="turn undo off (every undo is kept in the save when it is on)")
     p.add_argument(
@@ -88,6 +87,7 @@ def _register_play(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         action="store_true",
         help="keep each player's saves in their own sub-folder (used by tightrope serve)",
     )
+    p.add_argument("--debug", action="store_true", help="for authors: the app shows a watch of every flag and visit count")
     p.add_argument("--start", default=None, metavar="NODE", help="start a new game at this scene (for trying a scene)")
     p.add_argument(
         "--set",
@@ -97,6 +97,10 @@ def _register_play(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="a meter (us=40) or flag (consulted=true) value at the start; repeat for several",
     )
     p.set_defaults(handler=cmd_play)
+    p.epilog = (
+        "Exit status: 0 when the game ends or you quit, 2 for a problem with the options, the story or a save; "
+        "in --plain mode, 3 when the input ends before the game reaches an ending."
+    )
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -138,14 +142,14 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    settings = Settings.from_args(args)  # raises UsageError for settings no session accepts
     if args.plain:
         from .plain import run_plain
+        from .session import Settings
 
-        return run_plain(settings)
+        return run_plain(Settings.from_args(args))  # raises UsageError for settings no session accepts
     from .tui.app import run_tui
 
-    return run_tui(settings)
+    return run_tui(args)  # the app draws its title first, then reads the settings and the story
 
 
 def commands(parser: argparse.ArgumentParser) -> list[str]:
@@ -181,10 +185,16 @@ def _say(exc: BaseException) -> None:
     print(f"tightrope: {one_line(str(exc), 4096)}", file=sys.stderr)
 
 
+def plays(argv: Sequence[str]) -> bool:
+    """True when the arguments play (no command word, options first, or "play"): the parser needs nothing else."""
+    return not argv or argv[0] == DEFAULT_COMMAND or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    raw = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(play_only=plays(raw))
     try:
-        args_list = with_command(sys.argv[1:] if argv is None else argv, commands(parser))
+        args_list = with_command(raw, commands(parser))
     except UsageError as exc:
         _say(exc)
         return 2

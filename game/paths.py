@@ -27,6 +27,10 @@ def story_dir(value: str | Path | None) -> Path:
 
 
 def user_data_dir() -> Path:
+    """$TIGHTROPE_DATA, else the platform's data folder for Tightrope (saves, endings found)."""
+    env = os.environ.get("TIGHTROPE_DATA")
+    if env:
+        return Path(env)
     if sys.platform == "win32":
         base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
     elif sys.platform == "darwin":

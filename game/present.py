@@ -11,6 +11,7 @@ string that comes from a story passes through :func:`~game.story.text.clean`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -62,15 +63,24 @@ def hint_text(story: Story, choice: Choice) -> str:
     return ", ".join(f"{h.label} {h.sign}" for h in effect_hints(story, choice))
 
 
+SIGN_WORDS = {UP: "up", DOWN: "down", MIXED: "up or down by chance"}
+
+
+def hint_words(story: Story, choice: Choice) -> str:
+    """The effect hints in words, for a screen reader: 'US relations up, Gulf ties down'."""
+    return ", ".join(f"{h.label} {SIGN_WORDS[h.sign]}" for h in effect_hints(story, choice))
+
+
 def signed(n: int) -> str:
     return f"+{n}" if n > 0 else str(n)
 
 
 def node_title(story: Story, node_id: str) -> str:
+    """A scene's or an ending's title (a scenario's endings too, whichever scenario is played); else the id."""
     node = story.nodes.get(node_id)
     if node is not None:
         return clean_line(node.title)
-    ending = story.endings.get(node_id)
+    ending = story.endings.get(node_id) or story.scenario_endings.get(node_id)
     return clean_line(ending.title) if ending else node_id
 
 
@@ -83,6 +93,72 @@ def scene_heading(node: Node) -> str:
 
 def warnings(story: Story, state: GameState) -> list[str]:
     return [clean_line(w) for _, w in near_thresholds(story, state)]
+
+
+@dataclass(frozen=True, slots=True)
+class MeterWarning:
+    """A meter near a threshold: the text of the level it has reached, and how far the warning has escalated.
+
+    ``level`` counts from 1 (the first, outermost warning) to ``levels`` (the
+    closest one, shown just before the meter crosses).
+    """
+
+    meter: str
+    label: str
+    text: str
+    level: int
+    levels: int
+
+    @property
+    def severity(self) -> str:
+        """'Warning', then 'Serious warning', then 'Final warning' as the meter nears its threshold."""
+        if self.levels > 1 and self.level == self.levels:
+            return "Final warning"
+        if self.level > 1:
+            return "Serious warning"
+        return "Warning"
+
+
+def threshold_warnings(story: Story, state: GameState) -> list[MeterWarning]:
+    """Every meter near a threshold, with the level its warning has reached (in the order of the meters)."""
+    out = []
+    for i, m in enumerate(story.meters):
+        for t in m.thresholds:
+            distance = t.distance(state.meters[i])
+            if distance == 0:
+                continue
+            levels = t.levels or (((t.warn_within, t.warning),) if t.warning else ())
+            for k, (within, text) in enumerate(levels):  # the closest level first
+                if distance <= within and text:
+                    out.append(MeterWarning(m.id, clean_line(m.label), clean_line(text), len(levels) - k, len(levels)))
+                    break
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """An advisor of a scene: the character's name (when the advisor names one), the role shown, the words."""
+
+    name: str  # "" for an office that is no one in particular
+    role: str
+    says: str
+    character: str | None  # the character's id
+
+    @property
+    def heading(self) -> str:
+        """'Hamza Siddiqui, Private secretary' (or the role alone)."""
+        return f"{self.name}, {self.role}" if self.name and self.role else self.name or self.role
+
+
+def speakers(story: Story, node: Node, state: GameState) -> list[Speaker]:
+    """The advisors of a scene whose condition holds, with the names of the characters they are."""
+    out = []
+    for a in node.advisors:
+        if a.cond is not None and not a.cond(state):
+            continue
+        character = story.characters.get(a.who) if a.who else None
+        out.append(Speaker(clean_line(character.name) if character else "", clean_line(a.role), clean_line(a.says), a.who))
+    return out
 
 
 BASIS_LABEL = {
@@ -329,6 +405,113 @@ def decisions(story: Story, state: GameState) -> list[Decision]:
 def change_text(changes: Sequence[Change], after: bool = True) -> str:
     """'US relations +8 (58), Domestic stability -6 (49)'."""
     return ", ".join(f"{c.label} {signed(c.delta)}" + (f" ({c.after})" if after and c.after is not None else "") for c in changes)
+
+
+# ------------------------------------------------------------------ glossary, cast, sources
+@dataclass(frozen=True, slots=True)
+class GlossaryEntry:
+    term: str
+    definition: str
+    source: str  # the source's title ("" when the term cites none)
+
+
+def glossary(story: Story, query: str = "") -> list[GlossaryEntry]:
+    """The glossary in alphabetical order; with a query, the terms whose term or definition contains it."""
+    q = " ".join(query.lower().split())
+    out = []
+    for t in sorted(story.glossary, key=lambda t: t.term.lower()):
+        term, definition = clean_line(t.term), clean_line(t.definition)
+        if q and q not in term.lower() and q not in definition.lower():
+            continue
+        source = story.sources.get(t.source) if t.source else None
+        out.append(GlossaryEntry(term, definition, clean_line(source.title) if source else ""))
+    return out
+
+
+def lookup(story: Story, query: str) -> list[GlossaryEntry]:
+    """The entries a player asking for ``query`` means: the term itself (or its short form) if there is one, else every match."""
+    q = " ".join(query.lower().split())
+    found = glossary(story, query)
+    exact = [e for e in found if q in (f.lower() for f in term_forms(e.term))]
+    return exact or found
+
+
+def _acronym(text: str) -> bool:
+    return len(text) > 1 and text.isupper() and text.replace("-", "").isalnum()
+
+
+def term_forms(term: str) -> list[str]:
+    """How a term may appear in text.
+
+    'ISF (International Stabilization Force)' is also 'ISF' and, since ISF is
+    an acronym, 'International Stabilization Force'; 'Palestinian Authority
+    (PA)' is also both; 'Abstention (Security Council)' is also 'Abstention'
+    (a qualifier in brackets is not another name).
+    """
+    forms = [term]
+    head, sep, rest = term.partition(" (")
+    if sep and rest.endswith(")"):
+        head, rest = head.strip(), rest[:-1].strip()
+        forms.append(head)
+        if _acronym(head) or _acronym(rest):
+            forms.append(rest)
+    return [f for f in dict.fromkeys(forms) if len(f) > 1]
+
+
+def find_terms(story: Story, text: str) -> list[tuple[int, int, int]]:
+    """Where glossary terms first appear in ``text``: (start, end, index in story.glossary), in order, never overlapping.
+
+    Matching ignores case (not an acronym's) and allows a plural "s"; each term is marked once.
+    """
+    spans: list[tuple[int, int, int]] = []
+    for k, t in enumerate(story.glossary):
+        best: tuple[int, int] | None = None
+        for form in term_forms(clean_line(t.term)):
+            flags = 0 if _acronym(form) else re.IGNORECASE  # "PA" is an acronym, "pa" is not
+            m = re.search(r"(?<!\w)" + re.escape(form) + r"s?(?!\w)", text, flags)
+            if m and (best is None or m.start() < best[0] or (m.start() == best[0] and m.end() > best[1])):
+                best = (m.start(), m.end())
+        if best is not None:
+            spans.append((best[0], best[1], k))
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    out: list[tuple[int, int, int]] = []
+    for span in spans:
+        if not out or span[0] >= out[-1][1]:
+            out.append(span)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class CastMember:
+    name: str
+    role: str
+    description: str
+
+
+def cast(story: Story) -> list[CastMember]:
+    """The story's recurring characters, in the order the story lists them (every one of them invented)."""
+    return [CastMember(clean_line(c.name), clean_line(c.role), clean_line(c.description)) for c in story.characters.values()]
+
+
+def source_line(story: Story, source_id: str) -> str:
+    """'Title. Publisher, date. Note' for one source (the id when the story does not know it)."""
+    src = story.sources.get(source_id)
+    if src is None:
+        return clean_line(source_id)
+    bits = [clean_line(src.title), ", ".join(clean_line(b) for b in (src.publisher, src.date) if b)]
+    line = ". ".join(b for b in bits if b) + "."
+    if src.note:
+        line += " " + clean_line(src.note)
+    return line
+
+
+def change_words(changes: Sequence[Change]) -> str:
+    """'US relations up 8 to 58, Domestic stability down 6 to 49': changes in words, for a screen reader."""
+    out = []
+    for c in changes:
+        way = "up" if c.delta > 0 else "down" if c.delta < 0 else "unchanged"
+        out.append(f"{c.label} {way} {abs(c.delta)}" + (f" to {c.after}" if c.after is not None else ""))
+    return ", ".join(out)
 
 
 def when(iso: str) -> str:

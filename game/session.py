@@ -44,6 +44,8 @@ from .engine.scene import check_node, parse_settings, start_at
 from .errors import UsageError
 from .paths import default_saves, story_dir
 from .present import Decision, decisions, describe, node_title
+from .progress import FILE_NAME as ENDINGS_FOUND_FILE
+from .progress import PROGRESS_FOLDER, EndingsFound, default_file
 from .saves import (
     AUTOSAVE,
     GAME_SLOT,
@@ -444,6 +446,11 @@ class Session:
         self.state = choose(self.story, self.state, choice_id, tidy_rationale(rationale))
         made = describe(self.story, self.state)
         assert made is not None
+        if made.ending is not None:
+            try:
+                self.endings_found().add(self.story.id, made.ending)
+            except SaveError:
+                pass  # a read-only data folder: the game goes on, only the count is not kept
         return made
 
     def undo_problem(self) -> str | None:
@@ -489,6 +496,12 @@ class Session:
         if not self.player.strip():
             raise SaveError("enter your name first: each player's saves are kept apart")
         return player_folder(root, self.player)
+
+    def endings_found(self) -> EndingsFound:
+        """The endings this player has found across games: in the data folder, or the player's own save folder."""
+        if self.settings.per_player:  # in a sub-folder, so that no list of saves ever takes it for a save
+            return EndingsFound(self.saves_dir / PROGRESS_FOLDER / ENDINGS_FOUND_FILE)
+        return EndingsFound(default_file())
 
     @property
     def writes_game_slot(self) -> bool:

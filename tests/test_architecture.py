@@ -23,7 +23,8 @@ LAYERS: dict[str, set[str]] = {
     "game.saves": {"game.engine", "game.story"},
     "game.present": {"game.engine", "game.story"},
     "game.records": {"game.present", "game.saves", "game.engine", "game.story"},
-    "game.session": {"game.records", "game.present", "game.saves", "game.engine", "game.story"},
+    "game.progress": {"game.saves", "game.engine", "game.story"},
+    "game.session": {"game.records", "game.progress", "game.present", "game.saves", "game.engine", "game.story"},
 }
 BELOW_FRONT_ENDS = set(LAYERS)
 FRONT_ENDS = ("game.plain", "game.tui", "game.classroom", "game.author", "game.lsp")

@@ -180,4 +180,4 @@ def test_play_no_undo_in_plain_mode(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "game", *args], input="1\nu\n", capture_output=True, text=True, env=env, timeout=60
     )
-    assert proc.returncode == 0 and "Undo is turned off for this game." in proc.stdout and "Undone" not in proc.stdout
+    assert proc.returncode == 3 and "Undo is turned off for this game." in proc.stdout and "Undone" not in proc.stdout

@@ -2,15 +2,23 @@
 
 The app owns a :class:`~game.session.Session` (story, state, saves, rules) and
 the screen stack: the title screen at the bottom, the game or the ending on
-top of it, and modal dialogs above that. Game rules stay in the engine; the
-screens only show the session and call it.
+top of it, and modal dialogs above that. Game rules stay in the session and
+the engine; the screens only show the session and call it.
+
+Start-up: ``tightrope play`` draws the title screen first and only then reads
+its settings and loads the story, in a thread (:meth:`TightropeApp.open_session`).
+Nothing of the game's lower layers is imported before the first frame; keys
+pressed meanwhile wait for the story. A problem found then (a broken story,
+a wrong option) closes the app and is printed as one line, exit status 2.
 """
 
 from __future__ import annotations
 
+import argparse
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,19 +26,16 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.theme import Theme
 
-from ..engine import EngineError
-from ..present import node_title, warnings
-from ..saves import SaveError
-from ..session import NewGame, Session, SessionError, Settings
-from ..story.text import clean_line
-from .messages import GameChanged, StoryReloaded
-from .title import TitleScreen
+from ..errors import UsageError
+from .messages import SessionReady, StoryReloaded
+from .title import TitleScreen, TooSmallScreen
 
 if TYPE_CHECKING:
+    from ..session import NewGame, Session
     from .screens import GameScreen
 
-# The game and ending screens and the dialogs are imported when first needed,
-# so that the title screen is drawn as soon as possible.
+# The game and ending screens, the dialogs and the game's own layers are
+# imported when first needed, so that the title screen is drawn as soon as possible.
 
 TIGHTROPE = Theme(
     name="tightrope",
@@ -63,6 +68,7 @@ TIGHTROPE_PAPER = Theme(
 )
 
 EXPORT_FORMATS = (("md", "Markdown"), ("html", "HTML"), ("json", "JSON"))
+MIN_SIZE = (80, 24)  # below this the game says so instead of drawing a squashed layout
 
 
 class TightropeApp(App[int]):
@@ -73,12 +79,28 @@ class TightropeApp(App[int]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
-    def __init__(self, session: Session, *, load: str | None = None, cursor_blink: bool = True, animations: bool = True) -> None:
+    def __init__(
+        self,
+        session: Session | None = None,
+        *,
+        opener: Callable[[], Session] | None = None,
+        load: str | None = None,
+        debug: bool = False,
+        cursor_blink: bool = True,
+        animations: bool = True,
+    ) -> None:
+        """``session`` ready to play, or ``opener`` to make it in a thread once the title screen is drawn."""
         super().__init__()
-        self.session = session
+        assert session is not None or opener is not None
+        self._session = session
+        self._opener = opener
+        self._waiting: Callable[[], object] | None = None  # an action asked for before the story was loaded
+        self.failure: UsageError | None = None  # why the session could not be opened
         self.start_load = load
+        self.author_watch = debug
         self.cursor_blink = cursor_blink
         self.show_advisors = True
+        self.new_ending = False  # the ending on screen was found for the first time
         if not animations:
             self.animation_level = "none"
         self.register_theme(TIGHTROPE)
@@ -91,16 +113,75 @@ class TightropeApp(App[int]):
         self.stylesheet.set_variables(self.get_css_variables())
         self.set_class(True, f"-theme-{TIGHTROPE.name}")
 
+    # ------------------------------------------------------------ the session
+    @property
+    def session(self) -> Session:
+        assert self._session is not None, "the story is still loading"
+        return self._session
+
+    @property
+    def ready(self) -> bool:
+        """True once the story is loaded and the session can play."""
+        return self._session is not None
+
+    def _later(self, action: Callable[[], object]) -> bool:
+        """True (and ``action`` kept for when the story is loaded) while the story is still loading."""
+        if self.ready:
+            return False
+        self._waiting = action
+        return True
+
+    def open_session(self) -> None:
+        """In a thread: read the settings and load the story, then hand the session to the app."""
+        assert self._opener is not None
+        try:
+            session = self._opener()
+        except UsageError as exc:
+            self.call_from_thread(self._failed, exc)
+            return
+        except Exception as exc:  # noqa: BLE001 - never a traceback: one line and exit 2
+            self.call_from_thread(self._failed, UsageError(f"could not start: {exc}"))
+            return
+        self.call_from_thread(self._opened, session)
+
+    def _failed(self, problem: UsageError) -> None:
+        self.failure = problem
+        self.exit(2, return_code=2)
+
+    def _opened(self, session: Session) -> None:
+        self._session = session
+        for screen in self.screen_stack:
+            screen.post_message(SessionReady())
+        if self.start_load:
+            self.load_save(self.start_load)
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None and not self.start_load:
+            waiting()
+
     # ------------------------------------------------------------ screens
     def get_default_screen(self) -> Screen[None]:
         return TitleScreen()
 
     def on_mount(self) -> None:
-        if self.start_load:
+        if self._session is None:
+            # after the first frame, so the title is on screen while the story loads
+            self.call_after_refresh(lambda: self.run_worker(self.open_session, thread=True, name="open the story"))
+        elif self.start_load:
             self.load_save(self.start_load)
+        self.check_size()
+
+    def check_size(self) -> None:
+        """Below 80x24, one plain message instead of a squashed layout (and the game resumes when it grows)."""
+        small = self.size.width < MIN_SIZE[0] or self.size.height < MIN_SIZE[1]
+        covered = isinstance(self.screen, TooSmallScreen)
+        if small and not covered:
+            self.push_screen(TooSmallScreen(MIN_SIZE))
+        elif covered and not small:
+            self.pop_screen()
 
     def on_unmount(self) -> None:
-        self.session.close()
+        if self._session is not None:
+            self._session.close()
 
     @property
     def playing(self) -> bool:
@@ -111,6 +192,14 @@ class TightropeApp(App[int]):
         from .screens import GameScreen
 
         return self.screen if isinstance(self.screen, GameScreen) else None
+
+    def tell(self, message: str, *, warn: bool = False, seconds: float = 4.0, title: str = "") -> None:
+        """A short message: on the game screen in its status line (a pop-up could cover a choice), else a notification."""
+        screen = self.game_screen()
+        if screen is not None:
+            screen.say(message, warn=warn, seconds=seconds)
+        else:
+            self.notify(message, title=title, severity="warning" if warn else "information", markup=False, timeout=seconds)
 
     def show_game(self) -> None:
         """Show the game or the ending for the session's state, above the title."""
@@ -151,36 +240,101 @@ class TightropeApp(App[int]):
         )
 
     def action_help(self) -> None:
+        if self._later(self.action_help):
+            return
         from .help import HelpScreen
 
         self.push_screen(HelpScreen(self.session.story))
 
     def action_glossary(self) -> None:
+        if self._later(self.action_glossary):
+            return
+        self.open_glossary()
+
+    def open_glossary(self, term: int | None = None) -> None:
+        """The glossary; from a scene, its terms first; ``term`` (an index) opens on that entry."""
         from .help import GlossaryScreen
 
-        self.push_screen(GlossaryScreen(self.session.story))
+        screen = self.game_screen()
+        here = screen.scene_terms() if screen is not None else []
+        self.push_screen(GlossaryScreen(self.session.story, featured=here, term=term))
 
-    def warnings(self) -> list[str]:
+    def action_cast(self) -> None:
+        if self._later(self.action_cast):
+            return
+        from .help import CastScreen
+
+        self.push_screen(CastScreen(self.session.story))
+
+    def action_endings(self) -> None:
+        if self._later(self.action_endings):
+            return
+        from .help import EndingsScreen
+
+        try:
+            found = self.session.endings_found().found(self.session.story.id)
+        except Exception:  # noqa: BLE001 - per-player saves before a name is known
+            found = {}
+        self.push_screen(EndingsScreen(self.session.story, found))
+
+    def endings_count(self) -> tuple[int, int]:
+        """(endings found, endings of the story as played); (0, 0) when it cannot be known yet."""
         s = self.session
-        return warnings(s.story, s.state) if s.state is not None else []
+        try:
+            found = s.endings_found().found(s.story.id)
+        except Exception:  # noqa: BLE001 - per-player saves before a name is known
+            return 0, 0
+        return len(set(found) & set(s.story.endings)), len(s.story.endings)
+
+    def action_scenario(self) -> None:
+        if self._later(self.action_scenario):
+            return
+        from .dialogs import ScenarioDialog
+
+        s = self.session
+        full = s.story.full or s.story
+        fixed = s.fixed()
+        if fixed is not None and fixed.scenario is not None:
+            self.notify(f"The scenario is set for this class: {fixed.scenario_title}.", markup=False, timeout=4)
+            return
+        if not full.scenarios:
+            self.notify("This story has no scenarios: only the full story.", timeout=3)
+            return
+
+        def chosen(scenario: str | None) -> None:
+            if scenario is None:
+                return
+            s.story = full.with_scenario(scenario or None)
+            for screen in self.screen_stack:
+                screen.post_message(SessionReady())
+
+        current = s.story.scenario.id if s.story.scenario else ""
+        self.push_screen(ScenarioDialog(full, current), chosen)
+
+    def action_decisions(self) -> None:
+        from .help import DecisionsScreen
+
+        self.push_screen(DecisionsScreen(self.session.decisions()))
+
+    def action_watch(self) -> None:
+        if not self.author_watch:
+            self.tell("The watch of flags and visit counts is for authors: start with tightrope play --debug.")
+            return
+        s = self.session
+        if s.state is None:
+            self.notify("Start a game first: the watch shows its flags and visit counts.", timeout=3)
+            return
+        from .help import WatchScreen
+
+        self.push_screen(WatchScreen(s.story, s.state))
 
     # ------------------------------------------------------------ playing
     def action_new_game(self) -> None:
+        if self._later(self.action_new_game):
+            return
         from .dialogs import NewGameDialog
 
         s = self.session
-
-        def start(game: NewGame | None) -> None:
-            if game is None:
-                return
-            try:
-                s.start(game)
-            except SessionError as exc:
-                self.notify(str(exc), severity="error", markup=False)
-                return
-            self.show_game()
-            self._tell(s.take_notice())
-
         self.push_screen(
             NewGameDialog(
                 s.player or s.settings.name,
@@ -190,16 +344,45 @@ class TightropeApp(App[int]):
                 name_required=s.settings.per_player,
                 fixed=s.fixed(),
             ),
-            start,
+            self.start_game,
         )
+
+    def start_game(self, game: NewGame | None) -> None:
+        from ..session import FULL_STORY, SessionError
+
+        if game is None:
+            return
+        if game.scenario is None:  # the scenario chosen on the title screen
+            current = self.session.story.scenario
+            game = replace(game, scenario=current.id if current is not None else FULL_STORY)
+        try:
+            self.session.start(game)
+        except SessionError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.new_ending = False
+        self.show_game()
+        self._tell(self.session.take_notice())
+
+    def action_play_again(self) -> None:
+        """The same game again: the same seed, name, settings and scenario, from the start (a new slot: the finished game is kept)."""
+        from ..session import FULL_STORY, NewGame
+
+        s = self.session
+        if s.state is None:
+            return
+        scenario = s.story.scenario.id if s.story.scenario is not None else FULL_STORY
+        self.start_game(NewGame(s.player, s.state.seed, s.show_effects, s.classroom, scenario))
 
     def _tell(self, notice: str) -> None:
         """What the session has to tell the player (a game kept apart in a new slot, say)."""
-        if notice:
+        if notice:  # a notification (at the top, above no choice): it is about the save, not this scene
             self.notify(notice, markup=False, timeout=8)
 
     def decide(self, choice_id: str, choice_text: str) -> None:
         """Take a choice; in classroom mode ask for the rationale first at a key decision."""
+        from ..story.text import clean_line
+
         s = self.session
         if not s.needs_rationale():
             self._commit(choice_id, "")
@@ -213,13 +396,16 @@ class TightropeApp(App[int]):
         self.push_screen(RationaleDialog(clean_line(s.node.title), choice_text, s.rationale_problem, s.min_rationale), done)
 
     def _commit(self, choice_id: str, rationale: str) -> None:
+        from ..engine import EngineError
+        from ..session import SessionError
         from .dialogs import InterludeScreen
 
         s = self.session
+        before = self.endings_count()[0]
         try:
             decision = s.choose(choice_id, rationale)
         except (EngineError, SessionError) as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            self.tell(str(exc), warn=True)
             return
         interlude = InterludeScreen(decision) if decision.events else None
         if decision.ending is None:
@@ -228,10 +414,12 @@ class TightropeApp(App[int]):
                 screen.redraw(fresh=True)
             if interlude is not None:
                 self.push_screen(interlude)
-        elif interlude is not None:
-            self.push_screen(interlude, lambda _: self.show_game())
         else:
-            self.show_game()
+            self.new_ending = self.endings_count()[0] > before
+            if interlude is not None:
+                self.push_screen(interlude, lambda _: self.show_game())
+            else:
+                self.show_game()
         self.autosave()
 
     def autosave(self) -> None:
@@ -254,22 +442,21 @@ class TightropeApp(App[int]):
 
     def _warn(self, problems: list[str]) -> None:
         for problem in problems:
-            self.notify(problem, severity="warning", markup=False, timeout=8)
+            self.tell(problem, warn=True, seconds=8)
 
     def action_undo(self) -> None:
+        from ..present import node_title
+
         s = self.session
         screen = self.game_screen()
         problem = s.undo_problem()
         if problem is not None or not s.undo():
-            if screen is not None:
-                screen.say(problem or "Nothing to undo.")
-            else:
-                self.notify(problem or "Nothing to undo.", markup=False, timeout=3)
+            self.tell(problem or "Nothing to undo.", seconds=3)
             return
         self._tell(s.take_notice())
         assert s.state is not None
         if screen is not None:
-            screen.post_message(GameChanged())
+            screen.redraw(fresh=True)  # the last decision is gone: so are the messages about it
             screen.say("Undone: back to " + node_title(s.story, s.state.node) + ".")
         else:
             self.show_game()
@@ -299,6 +486,7 @@ class TightropeApp(App[int]):
         if self.session.state is None:
             self.notify("There is no game to save yet: start one with n.", timeout=3)
             return
+        from ..saves import SaveError
         from .saves_screen import SavesDialog
 
         def chosen(name: str | None) -> None:
@@ -307,13 +495,16 @@ class TightropeApp(App[int]):
             try:
                 path = self.session.save(name)
             except SaveError as exc:
-                self.notify(str(exc), severity="error", markup=False)
+                self.tell(str(exc), warn=True, seconds=8)
                 return
-            self.notify(f"Saved to {path.name}.", markup=False, timeout=3)
+            self.tell(f"Saved to {path.name}.", seconds=3)
 
         self.push_screen(SavesDialog(self.session, "save"), chosen)
 
     def action_load(self) -> None:
+        if self._later(self.action_load):
+            return
+
         def pick() -> None:
             from .saves_screen import SavesDialog
 
@@ -326,6 +517,10 @@ class TightropeApp(App[int]):
         self.with_player(pick)
 
     def action_continue_game(self) -> None:
+        if self._later(self.action_continue_game):
+            return
+        from ..saves import SaveError
+
         def latest() -> None:
             try:
                 info = self.session.latest()
@@ -340,14 +535,23 @@ class TightropeApp(App[int]):
         self.with_player(latest, to_continue=True)
 
     def load_save(self, name: str | Path) -> None:
+        from ..saves import SaveError
+
+        s = self.session
+        scenario = s.story.scenario
         try:
-            self.session.load(name)
+            s.load(name)
         except SaveError as exc:
             self.notify(str(exc), title="Could not load the save", severity="error", markup=False, timeout=8)
             return
+        self.new_ending = False
+        if s.story.scenario != scenario:  # the save was made in another scenario: the title says which now
+            self.screen_stack[0].post_message(SessionReady())
         self.show_game()
 
     def action_export(self, fmt: str = "md") -> None:
+        from ..saves import SaveError
+
         s = self.session
         if s.state is None or s.state.ending is None:
             self.notify("The decision record can be exported at an ending.", timeout=3)
@@ -361,12 +565,15 @@ class TightropeApp(App[int]):
 
     # ------------------------------------------------------------ reload
     def action_reload(self) -> None:
+        if self._later(self.action_reload):
+            return
+        from ..present import node_title
         from .dialogs import ConfirmDialog, ProblemsDialog
 
         s = self.session
         result = s.reload()
         if result.kind == "ok":
-            self.notify(result.message, timeout=3)
+            self.tell(result.message, seconds=3)
             for screen in self.screen_stack:
                 screen.post_message(StoryReloaded())
         elif result.kind == "problems":
@@ -378,13 +585,13 @@ class TightropeApp(App[int]):
 
             def answered(yes: bool | None) -> None:
                 if not yes:
-                    self.notify("Kept the old story.", timeout=3)
+                    self.tell("Kept the old story.", seconds=3)
                     return
                 s.accept_jump(new, result.fallback)
                 for screen in self.screen_stack[:1]:
                     screen.post_message(StoryReloaded())
                 self.show_game()
-                self.notify(f"Story reloaded; continuing from {place}.", markup=False, timeout=4)
+                self.tell(f"Story reloaded; continuing from {place}.")
 
             self.push_screen(
                 ConfirmDialog(
@@ -396,11 +603,13 @@ class TightropeApp(App[int]):
                 answered,
             )
         else:
-            self.notify(result.message, severity="error", markup=False, timeout=8)
+            self.tell(result.message, warn=True, seconds=8)
 
     # ------------------------------------------------------------ palette
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if not self.ready:
+            return
         s = self.session
         yield SystemCommand("New game", "Start a new game", self.action_new_game)
         if s.state is not None:
@@ -408,9 +617,19 @@ class TightropeApp(App[int]):
         yield SystemCommand("Load", "Load a saved game", self.action_load)
         if s.can_undo():
             yield SystemCommand("Undo", "Undo the last decision", self.action_undo)
+        if s.state is not None and s.state.ending is not None:
+            yield SystemCommand("Play again", "The same game again, from the same seed", self.action_play_again)
         yield SystemCommand("Glossary", "Look up a term", self.action_glossary)
+        yield SystemCommand("Who's who", "The story's characters (all of them invented)", self.action_cast)
+        yield SystemCommand("Endings found", "The endings you have reached", self.action_endings)
+        if (s.story.full or s.story).scenarios and not self.playing:
+            yield SystemCommand("Scenario", "Play the full story or one of its scenarios", self.action_scenario)
+        if s.state is not None and s.state.turn:
+            yield SystemCommand("Decisions", "Every decision so far, with what it changed", self.action_decisions)
         yield SystemCommand("Help", "How to play and every key", self.action_help)
         yield SystemCommand("Reload story", "Load the story again from disk and carry on (hot reload)", self.action_reload)
+        if self.author_watch:
+            yield SystemCommand("Watch", "Every flag and visit count (for authors)", self.action_watch)
         toggle = getattr(screen, "action_toggle_advisors", None)
         if toggle is not None:
             yield SystemCommand("Advisors", "Show or hide the advisors", toggle)
@@ -425,12 +644,20 @@ class TightropeApp(App[int]):
             yield SystemCommand("Title screen", "Back to the title screen", self.action_title)
 
 
-def run_tui(settings: Settings) -> int:
-    """Run the app for ``tightrope play``; one-line errors exit 2 through UsageError."""
-    session = Session.open(settings)
-    app = TightropeApp(session, load=settings.load)
+def run_tui(args: argparse.Namespace) -> int:
+    """Run the app for ``tightrope play``; a problem with the settings or the story is a UsageError (exit 2)."""
+
+    def opener() -> Session:
+        from ..session import Session, Settings
+
+        return Session.open(Settings.from_args(args))  # raises UsageError for settings no session accepts
+
+    app = TightropeApp(opener=opener, load=getattr(args, "load", None), debug=getattr(args, "debug", False) is True)
     try:
         result = app.run()
     finally:
-        session.close()  # wait for the last background save
+        if app.ready:
+            app.session.close()  # wait for the last background save
+    if app.failure is not None:
+        raise app.failure
     return result if isinstance(result, int) else 0

@@ -9,11 +9,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label
+from textual.widgets import Button, Checkbox, Input, Label, OptionList
+from textual.widgets.option_list import Option
 
 from ..present import Decision, change_text
 from ..session import Fixed, NewGame
+from ..story.model import Story
 from ..story.text import clean_line
 from .text import Text, plain, reflow
 
@@ -30,6 +33,8 @@ class NewGameDialog(ModalScreen[NewGame | None]):
     Settings a teacher fixed on the command line (``fixed``, from
     Session.fixed) are listed as text, not offered as boxes to change.
     """
+
+    CSS_PATH = "dialogs.tcss"
 
     AUTO_FOCUS = "#name"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -130,6 +135,8 @@ class NewGameDialog(ModalScreen[NewGame | None]):
 class ConfirmDialog(ModalScreen[bool]):
     """A yes/no question."""
 
+    CSS_PATH = "dialogs.tcss"
+
     BINDINGS = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
@@ -163,6 +170,8 @@ class ConfirmDialog(ModalScreen[bool]):
 class NameDialog(ModalScreen[str | None]):
     """Ask for the player's name (per-player saves)."""
 
+    CSS_PATH = "dialogs.tcss"
+
     AUTO_FOCUS = "#name"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -193,13 +202,19 @@ class NameDialog(ModalScreen[str | None]):
 class InfoScreen(ModalScreen[None]):
     """A modal that only shows something: its buttons and its close keys dismiss it."""
 
+    CSS_PATH = "dialogs.tcss"
+
     @on(Button.Pressed)
     def action_close(self) -> None:
         self.dismiss(None)
 
 
 class InterludeScreen(InfoScreen):
-    """An event between two scenes (and the random outcome that led to it)."""
+    """An event between two scenes (and the random outcome that led to it).
+
+    What the decision itself changed and what each event changed on top are
+    shown apart, never as one sum.
+    """
 
     AUTO_FOCUS = "#interlude-body"
     BINDINGS = [
@@ -216,21 +231,60 @@ class InterludeScreen(InfoScreen):
         with Vertical(classes="dialog", id="interlude"):
             yield Text("Meanwhile", classes="dialog-title")
             with VerticalScroll(id="interlude-body"):
+                yield Text(Content.assemble(("You chose: ", "dim"), (d.choice_text, "bold")), classes="interlude-text")
                 if d.outcome_text:
-                    yield Text(plain("What came of your decision", "bold"), classes="interlude-heading")
                     yield Text(reflow(d.outcome_text), classes="interlude-text")
-                if d.changes:
-                    yield Text("Your decision: " + change_text(d.changes, after=False), classes="hint")
+                if d.changes is not None:
+                    yield Text("Your decision changed: " + (change_text(d.changes, after=False) or "nothing"), classes="hint")
                 for e in d.events:
                     yield Text(plain(e.title, "bold"), classes="interlude-heading")
                     if e.basis:
                         yield Text(e.basis, classes="basis")
                     yield Text(reflow(e.text), classes="interlude-text")
-                    if e.changes:
-                        yield Text("Changes: " + change_text(e.changes, after=False), classes="hint")
+                    if e.changes is not None:
+                        yield Text("This event changed: " + (change_text(e.changes, after=False) or "nothing"), classes="hint")
                 if d.changes is None and d.total:
-                    yield Text("Changes: " + change_text(d.total, after=False), classes="hint")
+                    yield Text("Changes in all: " + change_text(d.total, after=False), classes="hint")
             yield button_row(Button("Continue (Enter)", variant="primary", id="continue"))
+
+
+class ScenarioDialog(ModalScreen[str | None]):
+    """The full story or one of its scenarios; returns the scenario id ("" for the full story), None to cancel."""
+
+    CSS_PATH = "dialogs.tcss"
+
+    AUTO_FOCUS = "#scenarios"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, story: Story, current: str) -> None:
+        super().__init__()
+        self.story = story
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        rows = [("", "The full story", f"Every act; {len(self.story.endings)} endings. The default.")]
+        rows += [(sc.id, clean_line(sc.title), clean_line(sc.description)) for sc in self.story.scenarios.values()]
+        options = []
+        for sid, title, about in rows:
+            mark = "● " if sid == self.current else "  "
+            options.append(Option(Content.assemble((mark + title, "bold"), "\n  ", (about, "dim")), id=sid or "-"))
+        with Vertical(classes="dialog", id="scenario"):
+            yield Text("What to play", classes="dialog-title")
+            yield OptionList(*options, id="scenarios", markup=False)
+            yield button_row(Button("Cancel (Esc)", id="cancel"))
+
+    def on_mount(self) -> None:
+        ids = ["", *self.story.scenarios]
+        self.query_one("#scenarios", OptionList).highlighted = ids.index(self.current) if self.current in ids else 0
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(OptionList.OptionSelected, "#scenarios")
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        sid = event.option.id or "-"
+        self.dismiss("" if sid == "-" else sid)
 
 
 class ProblemsDialog(InfoScreen):

@@ -11,3 +11,7 @@ class StoryReloaded(Message):
 
 class GameChanged(Message):
     """The session's game state changed outside the screen (undo, load, jump)."""
+
+
+class SessionReady(Message):
+    """The story is loaded and the session is ready (the title screen fills in what it shows of the story)."""

@@ -38,6 +38,8 @@ class RationaleArea(TextArea):
 class RationaleDialog(ModalScreen[str | None]):
     """Classroom mode: why this choice? Locked in only with a long enough rationale."""
 
+    CSS_PATH = "dialogs.tcss"
+
     AUTO_FOCUS = "#rationale"
     BINDINGS = [
         Binding("escape", "cancel", "Back to the choices"),

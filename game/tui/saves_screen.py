@@ -34,6 +34,8 @@ def cell(first: str, second: str, style: str = "") -> RichText:
 class SavesDialog(ModalScreen[str | None]):
     """Pick a slot to load, or name one to save to; returns the slot name."""
 
+    CSS_PATH = "dialogs.tcss"
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("delete,d", "delete", "Delete slot"),

@@ -12,29 +12,54 @@ from textual.timer import Timer
 from textual.widgets import Button, Footer, OptionList
 
 from ..engine import Option as ChoiceOption
-from ..present import BASIS_LABEL, scene_heading
+from ..present import BASIS_LABEL, scene_heading, speakers, threshold_warnings
 from ..story.text import clean_line
 from .messages import GameChanged
 from .text import Text, plain, reflow
-from .title import COMMON, MainScreen
-from .widgets import ChoiceList, MeterChart, MetersPanel, SceneView, Timeline, decision_review, last_decision
+from .title import COMMON, MainScreen, quietly
+from .widgets import (
+    ChoiceList,
+    MeterChart,
+    MetersPanel,
+    MeterStrip,
+    SceneView,
+    Timeline,
+    WatchPanel,
+    advisor_lines,
+    decision_review,
+    last_decision,
+    marked_text,
+)
+
+# how far a warning has escalated, without colour: "!", "!!", "!!!"
+MARKS = {1: "!", 2: "!!", 3: "!!!"}
 
 
 # ------------------------------------------------------------------ game
 class GameScreen(MainScreen):
-    """A scene with its choices, the meters, the advisors and the decisions so far."""
+    """A scene with its choices, the meters, the advisors and the decisions so far.
+
+    Wide screens show the meters with bars and the decisions in a column on
+    the right; narrow ones (under 100 columns) show every meter in a strip
+    above the scene, so that the scene's opening, every choice and the
+    meters fit in 80x24 without scrolling.
+    """
 
     PLAY_SCREEN = True
+    CSS_PATH = "play.tcss"
     BINDINGS = [
         *[Binding(str(n), f"choose({n})", f"Choice {n}", show=False) for n in range(1, 10)],
         Binding("u,ctrl+z", "app.undo", "Undo"),
         Binding("s", "app.save", "Save"),
-        Binding("l", "app.load", "Load"),
+        Binding("l", "app.load", "Load", show=False),
         Binding("a", "toggle_advisors", "Advisors"),
+        Binding("v", "app.decisions", "Decisions", show=False),
+        Binding("w", "app.cast", "Who's who", show=False),
         *COMMON,
         Binding("q", "back", "Back"),
-        Binding("pageup", "scroll_scene(-1)", "Scroll the scene up", show=False),
-        Binding("pagedown", "scroll_scene(1)", "Scroll the scene down", show=False),
+        # priority: the choice list would otherwise move its highlight (and Enter would take a choice by accident)
+        Binding("pageup", "scroll_scene(-1)", "Scroll the scene up", show=False, priority=True),
+        Binding("pagedown", "scroll_scene(1)", "Scroll the scene down", show=False, priority=True),
     ]
     AUTO_FOCUS = "#choices"
 
@@ -44,17 +69,22 @@ class GameScreen(MainScreen):
     def __init__(self) -> None:
         super().__init__()
         self._status_timer: Timer | None = None
+        self._terms: list[int] = []  # glossary terms in this scene, by index
 
     def compose(self) -> ComposeResult:
+        s = self.session
         yield self.topbar(self.player_info())
         with Horizontal(id="main"):
             with Vertical(id="story-col"):
+                yield MeterStrip(s.story, s.state, id="meter-strip")
                 yield SceneView(id="scene")
                 yield ChoiceList(id="choices")
                 yield Text(id="status")
             with Vertical(id="side"):
-                yield MetersPanel(self.session.story, self.session.state, id="meters")
+                yield MetersPanel(s.story, s.state, id="meters")
                 yield Timeline(id="timeline")
+                if self.tapp.author_watch:
+                    yield WatchPanel(s.story, id="watch")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -69,62 +99,89 @@ class GameScreen(MainScreen):
         self.redraw(fresh=False)
 
     def watch_show_advisors(self, show: bool) -> None:
-        self.query_one("#advisors").display = show and bool(self._advisors())
+        self.query_one("#advisors").display = show and bool(self._speakers())
 
     def action_toggle_advisors(self) -> None:
         self.show_advisors = not self.show_advisors
         self.tapp.show_advisors = self.show_advisors
         self.say("Advisors shown." if self.show_advisors else "Advisors hidden: press a to show them.")
 
-    def say(self, message: str, warn: bool = False) -> None:
-        """A short message under the choices (instead of a pop-up that could cover the meters)."""
+    def say(self, message: str, warn: bool = False, seconds: float | None = None) -> None:
+        """A short message under the choices (instead of a pop-up that could cover them).
+
+        It stays ``seconds`` (default STATUS_SECONDS) and is cleared sooner by
+        the next decision, which it would no longer be true of.
+        """
+        if not self.is_mounted:  # a screen just switched to: say it once it is there
+            self.call_after_refresh(self.say, message, warn, seconds)
+            return
         status = self.query_one("#status", Text)
         status.set(message)
         status.set_class(warn, "-warn")
         status.display = True
         if self._status_timer is not None:
             self._status_timer.stop()
-        self._status_timer = self.set_timer(self.STATUS_SECONDS, self.clear_status)
+        self._status_timer = self.set_timer(seconds or self.STATUS_SECONDS, self.clear_status)
 
     def clear_status(self) -> None:
-        self.query_one("#status", Text).display = False
+        if self._status_timer is not None:
+            self._status_timer.stop()
+            self._status_timer = None
+        status = self.query_one("#status", Text)
+        status.set("")
+        status.display = False
 
-    def _advisors(self) -> list[tuple[str, str]]:
+    def _speakers(self) -> list[tuple[str, str]]:
         s = self.session
         if s.state is None:
             return []
-        return [(clean_line(a.role), clean_line(a.says)) for a in s.node.advisors if a.cond is None or a.cond(s.state)]
+        return [(sp.heading, sp.says) for sp in speakers(s.story, s.node, s.state)]
 
     def redraw(self, fresh: bool) -> None:
-        """Show the session's state; ``fresh`` after a decision (meter changes shown)."""
+        """Show the session's state; ``fresh`` after a decision (meter changes shown, old messages cleared)."""
         s = self.session
         state = s.state
         if state is None or state.ending is not None:
             return
+        if fresh:
+            self.clear_status()
         node = s.node
         decisions = s.decisions()
         self.query_one("#topbar-info", Text).set(self.player_info())
         happened = self.query_one("#happened", Text)
         if decisions:
-            happened.set(last_decision(decisions[-1]))
+            last = decisions[-1]
+            happened.set(last_decision(last, with_outcome=not last.events))  # the interlude showed the outcome
         happened.display = bool(decisions)
         self.query_one("#scene-title", Text).set(plain(clean_line(node.title), "bold"))
         self.query_one("#scene-meta", Text).set(scene_heading(node) + (" · Key decision" if node.key else ""))
-        warns = self.tapp.warnings()
+        warns = threshold_warnings(s.story, state)
         box = self.query_one("#warnings", Text)
-        box.set("\n".join("! " + w for w in warns))
+        box.set("\n".join(f"{MARKS.get(w.level, '!!!')} {w.severity}, {w.label}: {w.text}" for w in warns))
         box.display = bool(warns)
-        self.query_one("#scene-text", Text).set(reflow(node.text.render(state, state.player)))
-        advisors = self._advisors()
-        self.query_one("#advisor-list", Text).set("\n\n".join(f"{role}: {says}" for role, says in advisors))
+        text, self._terms = marked_text(s.story, reflow(node.text.render(state, state.player)))
+        self.query_one("#scene-text", Text).set(text)
+        advisors = self._speakers()
+        self.query_one("#advisor-list", Text).set(advisor_lines(advisors))
         self.query_one("#advisors").display = self.show_advisors and bool(advisors)
         choices = self.query_one("#choices", ChoiceList)
         choices.show(s.story, s.options(), s.show_effects)
         choices.border_title = "Choices" + (" · Key decision" if node.key else "")
         step = state.step
-        self.query_one("#meters", MetersPanel).show(state, step.changes if (fresh and step) else ())
+        moved = dict(step.changes) if (fresh and step) else {}
+        self.query_one("#meters", MetersPanel).show(state, moved.items())
+        self.query_one("#meter-strip", MeterStrip).show(state, moved, {w.meter for w in warns})
         self.query_one("#timeline", Timeline).show(decisions)
+        if self.tapp.author_watch:
+            self.query_one("#watch", WatchPanel).show(state)
         self.query_one("#scene", SceneView).scroll_home(animate=False)
+
+    def scene_terms(self) -> list[int]:
+        """The glossary terms marked in this scene's text (indexes in story.glossary)."""
+        return list(self._terms)
+
+    def action_term(self, index: int) -> None:
+        self.tapp.open_glossary(term=index)
 
     def action_choose(self, n: int) -> None:
         choices = self.query_one("#choices", ChoiceList).choices
@@ -163,16 +220,20 @@ class EndingScreen(MainScreen):
     """The ending, the debrief, discussion questions, a chart and a review of every decision."""
 
     PLAY_SCREEN = True
+    CSS_PATH = "play.tcss"
     BINDINGS = [
         Binding("n", "app.new_game", "New game"),
-        Binding("u,ctrl+z", "app.undo", "Undo"),
+        Binding("p", "app.play_again", "Play again"),
+        Binding("u,ctrl+z", "app.undo", "Undo", show=False),
         Binding("s", "app.save", "Save", show=False),
         Binding("l", "app.load", "Load", show=False),
         Binding("e", "app.export", "Export"),
+        Binding("f", "app.endings", "Endings found", show=False),
         Binding("d", "jump('debrief')", "Debrief", show=False),
         Binding("m", "jump('chart')", "Chart", show=False),
         Binding("v", "jump('review')", "Decisions", show=False),
-        *COMMON,
+        Binding("w", "app.cast", "Who's who", show=False),
+        *quietly(COMMON, "app.glossary"),
         Binding("q", "app.title", "Title"),
     ]
     AUTO_FOCUS = "#ending-body"
@@ -193,6 +254,7 @@ class EndingScreen(MainScreen):
         with VerticalScroll(id="ending-body"):
             yield Text(plain("Ending: " + clean_line(ending.title), "bold"), id="ending-title")
             yield Text(BASIS_LABEL[ending.basis], classes="basis")
+            yield Text(self.found_line(), id="found", classes="hint")
             yield Text(reflow(ending.text.render(state, state.player)), classes="para", id="ending-text")
             finals: list[str | tuple[str, str]] = []
             for i, m in enumerate(s.story.meters):
@@ -200,6 +262,14 @@ class EndingScreen(MainScreen):
                 finals.append(clean_line(m.label) + " ")
                 finals.append((str(state.meters[i]), "bold"))
             yield Text(Content.assemble(*finals), id="final-meters")
+            yield Text(
+                Content.assemble(
+                    ("Seed ", "dim"),
+                    (str(state.seed), "bold"),
+                    ("  ·  p plays this game again from the same seed; n starts a new one", "dim"),
+                ),
+                id="seed-line",
+            )
             yield Text("Debrief", classes="section", id="debrief")
             yield Text(reflow(ending.debrief), classes="para", id="debrief-text")
             if ending.questions:
@@ -216,6 +286,18 @@ class EndingScreen(MainScreen):
             if s.classroom:
                 yield Text("Press e to export your decision record for your teacher.", classes="hint")
         yield Footer()
+
+    def found_line(self) -> Content:
+        s = self.session
+        found, total = self.tapp.endings_count()
+        new = self.tapp.new_ending
+        parts: list[str | tuple[str, str]] = []
+        if new:
+            parts.append(("A new ending!  ", "bold $text-success"))
+        parts.append(f"Endings found: {found} of {total}  ·  f shows them")
+        if s.story.scenario is not None:
+            parts.append(f"  ·  scenario: {clean_line(s.story.scenario.title)}")
+        return Content.assemble(*parts)
 
     def action_jump(self, section: str) -> None:
         target = self.query_one(f"#{section}")

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import re
 
+from rich.cells import cell_len
 from textual.content import Content
 from textual.widgets import Static
 
-from ..story.text import clean
-
 _BULLET = re.compile(r"^\s*([-*•]|\d+[.)])\s+")
+
+
+def clean(text: str) -> str:
+    """game.story.text.clean, imported when first needed (the title screen is drawn before the story layer loads)."""
+    if not text:
+        return text
+    from ..story.text import clean as story_clean
+
+    return story_clean(text)
 
 
 def reflow(text: str) -> str:
@@ -47,10 +55,53 @@ class Text(Static):
         self.update(text if isinstance(text, Content) else plain(text))
 
 
+_SPACES = re.compile(r" +")
+
+
+def wrap_words(content: Content, width: int) -> list[Content]:
+    """Wrap at ordinary spaces only, so that words joined by no-break spaces (U+00A0) stay on one line.
+
+    (Textual's own wrapping breaks at any whitespace, no-break spaces too.) A
+    word longer than the width is folded. Newlines start new lines.
+    """
+    width = max(1, width)
+    out: list[Content] = []
+    text = content.plain
+    start_of_line = 0
+    for raw_line in text.split("\n"):
+        line_end = start_of_line + len(raw_line)
+        words = []  # (start, end) of each word in the whole text
+        pos = start_of_line
+        for gap in _SPACES.finditer(raw_line):
+            words.append((pos, start_of_line + gap.start()))
+            pos = start_of_line + gap.end()
+        words.append((pos, line_end))
+        current: tuple[int, int] | None = None
+        for a, b in words:
+            if a == b:
+                continue
+            if current is not None and cell_len(text[current[0] : b]) <= width:
+                current = (current[0], b)
+                continue
+            if current is not None:
+                out.append(content[current[0] : current[1]])
+            if cell_len(text[a:b]) > width:
+                out += content[a:b].fold(width)
+                current = None
+            else:
+                current = (a, b)
+        if current is not None:
+            out.append(content[current[0] : current[1]])
+        elif not raw_line.strip():
+            out.append(Content(""))
+        start_of_line = line_end + 1
+    return out
+
+
 def hanging(first: Content, rest: Content | None, width: int, lead: str, indent: str = "  ") -> Content:
     """Wrap ``first`` after ``lead`` and ``rest`` below it, both with a hanging indent."""
     room = max(8, width - len(indent))
-    lines = [Content(lead) + line if i == 0 else Content(indent) + line for i, line in enumerate(first.wrap(room))]
+    lines = [Content(lead) + line if i == 0 else Content(indent) + line for i, line in enumerate(wrap_words(first, room))]
     if rest is not None:
-        lines += [Content(indent) + line for line in rest.wrap(room)]
+        lines += [Content(indent) + line for line in wrap_words(rest, room)]
     return Content("\n").join(lines)

@@ -10,15 +10,19 @@ from collections.abc import Iterable, Sequence
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.css.styles import RulesMap
 from textual.reactive import reactive
+from textual.strip import Strip
+from textual.style import Style
 from textual.timer import Timer
+from textual.visual import RenderOptions, Visual
 from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ..engine import GameState, near_thresholds
+from ..engine import GameState
 from ..engine import Option as ChoiceOption
-from ..present import Change, Decision, effect_hints, signed
+from ..present import MIXED, UP, Change, Decision, effect_hints, find_terms, signed, threshold_warnings
 from ..story.model import Meter, Story
 from ..story.text import clean_line
 from .text import Text, hanging, plain
@@ -98,7 +102,7 @@ class MetersPanel(Vertical):
         """Show the state's values; ``changes`` are shown next to the meters for a moment."""
         self.state = state
         moved = dict(changes)
-        warned = {mid for mid, _ in near_thresholds(self.story, state)}
+        warned = {w.meter for w in threshold_warnings(self.story, state)}
         for i, m in enumerate(self.story.meters):
             try:
                 bar = self.query_one(f"#meter-{m.id}", MeterBar)
@@ -118,22 +122,130 @@ class MetersPanel(Vertical):
             bar.delta = 0
 
 
+class MeterStrip(Widget):
+    """Every meter on one or two lines, for narrow screens: "US relations 58 ▲+8 · Gulf ties 50 · ...".
+
+    A meter is never split across lines and its label is never cut: the
+    strip takes another line instead. A meter near a threshold is marked
+    "!" (and coloured); a change shows next to the value until cleared.
+    """
+
+    DEFAULT_CSS = """
+    MeterStrip { height: auto; padding: 0 1; }
+    """
+
+    def __init__(self, story: Story, state: GameState | None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.story = story
+        self.values = list(state.meters) if state else [m.start for m in story.meters]
+        self.deltas: dict[str, int] = {}
+        self.warned: set[str] = set()
+        self.tooltip = Content(
+            "\n".join(f"{clean_line(m.label)}: {clean_line(m.description)} (from {m.min} to {m.max})" for m in story.meters)
+        )
+
+    def show(self, state: GameState, deltas: dict[str, int], warned: set[str]) -> None:
+        self.values = list(state.meters)
+        self.deltas = dict(deltas)
+        self.warned = set(warned)
+        self.refresh(layout=True)
+
+    def items(self) -> list[Content]:
+        out = []
+        for i, m in enumerate(self.story.meters):
+            warn = m.id in self.warned
+            delta = self.deltas.get(m.id, 0)
+            parts: list[str | tuple[str, str]] = [
+                ("! ", "bold $text-warning") if warn else "",
+                (clean_line(m.label), "$text-warning" if warn else "$text-muted"),
+                "\u00a0",
+                (str(self.values[i]) if i < len(self.values) else "?", "bold $text-warning" if warn else "bold"),
+            ]
+            if delta:
+                sign = ("▲" if delta > 0 else "▼") + signed(delta)
+                parts += ["\u00a0", (sign, "bold $text-success" if delta > 0 else "bold $text-error")]
+            out.append(Content.assemble(*parts))
+        return out
+
+    def lines(self, width: int) -> list[Content]:
+        """The items flowed into lines of at most ``width`` cells (an item wider than a line gets one to itself)."""
+        gap = Content.styled(" · ", "dim")
+        lines: list[Content] = []
+        line = Content("")
+        for item in self.items():
+            if line and line.cell_length + gap.cell_length + item.cell_length > width:
+                lines.append(line)
+                line = Content("")
+            line = line + gap + item if line else item
+        if line:
+            lines.append(line)
+        return lines
+
+    def get_content_height(self, container: object, viewport: object, width: int) -> int:
+        return max(1, len(self.lines(width)))
+
+    def render(self) -> Content:
+        return Content("\n").join(self.lines(max(10, self.content_size.width)))
+
+
 # ---------------------------------------------------------------- choices
+class ChoicePrompt(Visual):
+    """A choice as the list shows it: its number, its text, then its effect hints (or why it is unavailable),
+    wrapped with a hanging indent at whatever width it is drawn, so it is always drawn whole."""
+
+    def __init__(self, lead: str, text: Content, hints: Content | None) -> None:
+        self.lead = lead
+        self.text = text
+        self.hints = hints
+        self.body = text + Content("  ") + hints if hints else text
+        self._wrapped: tuple[int, Content] | None = None
+
+    @property
+    def plain(self) -> str:
+        return self.lead + self.body.plain
+
+    def lines(self, width: int) -> Content:
+        if self._wrapped is None or self._wrapped[0] != width:
+            wrapped = hanging(self.body, None, width, self.lead, " " * len(self.lead)).stylize("bold", 0, len(self.lead))
+            self._wrapped = (width, wrapped)
+        return self._wrapped[1]
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        return self.lines(width).render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return len(self.lead) + self.body.cell_length
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return len(self.lines(width).plain.split("\n"))
+
+    def __str__(self) -> str:
+        return self.plain
+
+
+# ---------------------------------------------------------------- choices (list)
 class ChoiceList(OptionList):
-    """The choices of a scene: numbered, with effect hints, greyed when unavailable."""
+    """The choices of a scene: numbered, with effect hints on the same line, greyed when unavailable."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self.choices: list[ChoiceOption] = []
         self.story: Story | None = None
         self.show_effects = True
-        self._width = 0
 
     def show(self, story: Story, opts: Sequence[ChoiceOption], show_effects: bool) -> None:
         self.story = story
         self.choices = list(opts)
         self.show_effects = show_effects
-        self._build(keep_highlight=False)
+        self.clear_options()
+        items = []
+        for n, opt in enumerate(self.choices, 1):
+            lead = f"{n} " if n <= 9 else "  "
+            prompt = ChoicePrompt(lead, Content(clean_line(opt.choice.text)), self._hints(opt))
+            items.append(Option(prompt, id=opt.choice.id, disabled=not opt.enabled))
+        self.add_options(items)
+        enabled = [i for i, o in enumerate(self.choices) if o.enabled]
+        self.highlighted = enabled[0] if enabled else None
 
     def _hints(self, opt: ChoiceOption) -> Content | None:
         assert self.story is not None
@@ -146,34 +258,16 @@ class ChoiceList(OptionList):
             return None
         parts: list[str | tuple[str, str]] = []
         for k, h in enumerate(hints):
-            style = "$text-success" if h.sign == "▲" else "$text-error" if h.sign == "▼" else "$text-warning"
-            parts.append((" · " if k else "", "dim"))
-            parts.append((clean_line(h.label) + "\u00a0", "dim"))
+            style = "$text-success" if h.sign == UP else "$text-warning" if h.sign == MIXED else "$text-error"
+            parts.append(("\u00a0· " if k else "", "dim"))  # a hint is never split, nor starts a line with its dot
+            parts.append((clean_line(h.label).replace(" ", "\u00a0") + "\u00a0", "dim"))
             parts.append((h.sign, style))
         return Content.assemble(*parts)
 
-    def _build(self, keep_highlight: bool = True) -> None:
-        width = self.scrollable_content_region.width or 60
-        self._width = width
-        keep = self.highlighted if keep_highlight else None
-        self.clear_options()
-        items = []
-        for n, opt in enumerate(self.choices, 1):
-            lead = f"{n} " if n <= 9 else "  "
-            text = Content(clean_line(opt.choice.text))
-            prompt = hanging(text, self._hints(opt), width, lead)
-            prompt = prompt.stylize("bold", 0, len(lead))
-            items.append(Option(prompt, id=opt.choice.id, disabled=not opt.enabled))
-        self.add_options(items)
-        enabled = [i for i, o in enumerate(self.choices) if o.enabled]
-        if keep is not None and keep in enabled:
-            self.highlighted = keep
-        else:
-            self.highlighted = enabled[0] if enabled else None
-
-    def on_resize(self) -> None:
-        if self.choices and self.scrollable_content_region.width != self._width:
-            self._build(keep_highlight=True)
+    def prompt_text(self, index: int) -> str:
+        """The choice at ``index`` as drawn (number, text, hints), on one line."""
+        prompt = self.get_option_at_index(index).prompt
+        return str(prompt)
 
 
 # ---------------------------------------------------------------- scene
@@ -191,6 +285,32 @@ class SceneView(VerticalScroll):
         with Vertical(id="advisors"):
             yield Text("Advisors", classes="section")
             yield Text(id="advisor-list")
+
+
+def marked_text(story: Story, text: str) -> tuple[Content, list[int]]:
+    """Scene text with its glossary terms underlined (a click on one opens its entry), and those terms.
+
+    The text is cleaned and taken literally; the click runs the screen's
+    ``term`` action with the term's index in the glossary (a number of ours,
+    never text from the story). The terms are indexes in ``story.glossary``.
+    """
+    content = plain(text)
+    terms = []
+    for start, end, index in find_terms(story, content.plain):
+        content = content.stylize("underline", start, end)
+        content = content.stylize(Style.from_meta({"@click": ("screen.term", (index,))}), start, end)
+        terms.append(index)
+    return content, terms
+
+
+def advisor_lines(speakers: Sequence[tuple[str, str]]) -> Content:
+    """Each advisor as "Name, role" (bold) over their words."""
+    parts: Parts = []
+    for heading, says in speakers:
+        if parts:
+            parts.append("\n\n")
+        parts += [(heading, "bold"), "\n", says]
+    return Content.assemble(*parts)
 
 
 class Timeline(VerticalScroll):
@@ -321,29 +441,38 @@ def change_parts(changes: Sequence[Change]) -> Parts:
     return parts
 
 
-def _own_changes(d: Decision) -> Sequence[Change]:
-    """What the choice itself changed (everything, when the parts are not known)."""
-    return d.changes if d.changes is not None else d.total
+def _change_or_none(changes: Sequence[Change]) -> Parts:
+    return change_parts(changes) if changes else [("no change", "dim")]
 
 
-def last_decision(d: Decision) -> Content:
-    """What the last decision did, shown above the next scene: the choice's changes, then each event's."""
-    parts: Parts = [("Last decision: ", "dim"), (d.choice_text, "bold")]
-    if d.outcome_text:
-        parts.append("\n" + " ".join(d.outcome_text.split()))
-    if _own_changes(d):
-        parts.append(("\nChanges: ", "dim"))
-        parts += change_parts(_own_changes(d))
+def _decision_parts(d: Decision, lead: str) -> Parts:
+    """What the choice changed, then each event with what it changed on top: never one merged sum."""
+    parts: Parts = []
+    if d.changes is not None:
+        parts += [(f"\n{lead}Your decision: ", "dim"), *_change_or_none(d.changes)]
     for e in d.events:
-        parts += [("\nInterlude: ", "dim"), e.title]
-        if e.changes:
-            parts.append((" · ", "dim"))
-            parts += change_parts(e.changes)
+        parts += [(f"\n{lead}Event: ", "dim"), e.title]
+        if e.changes is not None:
+            parts += [(" · ", "dim"), *_change_or_none(e.changes)]
+    if d.changes is None and d.total:  # an old save that kept only the sum
+        parts += [(f"\n{lead}Changes in all: ", "dim"), *change_parts(d.total)]
+    return parts
+
+
+def last_decision(d: Decision, with_outcome: bool = True) -> Content:
+    """What the last decision did, shown above the next scene: the choice's changes, then each event's.
+
+    ``with_outcome=False`` leaves out the outcome's text (the interlude has just shown it).
+    """
+    parts: Parts = [("Last decision: ", "dim"), (d.choice_text, "bold")]
+    if with_outcome and d.outcome_text:
+        parts.append("\n" + " ".join(d.outcome_text.split()))
+    parts += _decision_parts(d, "")
     return Content.assemble(*parts)
 
 
 def decision_review(decisions: Sequence[Decision]) -> Content:
-    """Every decision with its outcome, effects, events, rationale and the author's note."""
+    """Every decision with its outcome, its own changes, each event's, the rationale and the author's note."""
     if not decisions:
         return plain("No decisions were made.", "dim italic")
     parts: Parts = []
@@ -355,16 +484,7 @@ def decision_review(decisions: Sequence[Decision]) -> Content:
         parts.append((d.choice_text, "bold"))
         if d.outcome_text:
             parts.append("\nWhat happened: " + " ".join(d.outcome_text.split()))
-        if _own_changes(d):
-            parts.append("\nEffects: ")
-            parts += change_parts(_own_changes(d))
-        else:
-            parts.append(("\nEffects: none", "dim"))
-        for e in d.events:
-            parts.append("\nEvent: " + e.title)
-            if e.changes:
-                parts.append(": ")
-                parts += change_parts(e.changes)
+        parts += _decision_parts(d, "")
         if d.rationale:
             parts.append("\nYour rationale: ")
             parts.append((" ".join(d.rationale.split()), "italic"))
@@ -372,3 +492,37 @@ def decision_review(decisions: Sequence[Decision]) -> Content:
             parts.append("\nAuthor's note: ")
             parts.append((" ".join(d.note.split()), "italic $text-secondary"))
     return Content.assemble(*parts)
+
+
+# ---------------------------------------------------------------- authors
+def watch_text(story: Story, state: GameState) -> Content:
+    """For authors (--debug): the scene's id, every flag and every visit or firing count the story reads."""
+    parts: Parts = [("Scene ", "dim"), (state.node, "bold"), (f"  turn {state.turn}  seed {state.seed}", "dim")]
+    parts.append(("\nFlags", "bold $accent"))
+    for i, f in enumerate(story.flags):
+        on = state.flags[i] if i < len(state.flags) else f.start
+        parts += ["\n", (f"{'✓' if on else '·'} ", "bold $text-success" if on else "dim"), (f.id, "" if on else "dim")]
+    if not story.flags:
+        parts.append(("\n(none)", "dim"))
+    parts.append(("\nVisits and firings", "bold $accent"))
+    for i, cid in enumerate(story.counted):
+        n = state.counts[i] if i < len(state.counts) else 0
+        parts += ["\n", (f"{n:>3} ", "bold" if n else "dim"), (cid, "" if n else "dim")]
+    if not story.counted:
+        parts.append(("\n(the story reads no counts)", "dim"))
+    return Content.assemble(*parts)
+
+
+class WatchPanel(VerticalScroll):
+    """The author's watch (play --debug): flags and visit counts, updated after every decision."""
+
+    def __init__(self, story: Story, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.story = story
+        self.border_title = "Watch (--debug)"
+
+    def compose(self) -> ComposeResult:
+        yield Text(id="watch-text")
+
+    def show(self, state: GameState) -> None:
+        self.query_one("#watch-text", Text).set(watch_text(self.story, state))

@@ -66,12 +66,23 @@ STARTER = ROOT / "tests" / "stories" / "starter"
 
 def test_plain_play_starts_at_the_scene_with_the_meter_given(tmp_path: Path) -> None:
     proc = run_installed(
-        "play", "--plain", "--story", str(STARTER), "--start", "decision", "--set", "us=40", "--seed", "1", cwd=tmp_path, stdin=""
+        "play",
+        "--plain",
+        "--story",
+        str(STARTER),
+        "--start",
+        "decision",
+        "--set",
+        "us=40",
+        "--seed",
+        "1",
+        cwd=tmp_path,
+        stdin="q\n",
     )
     assert proc.returncode == 0, proc.stderr
     scene = proc.stdout.split("== The decision ==")[1]
     assert "The eight-nation group meets in Cairo." in scene
-    assert "Meters: US relations 40 · Gulf ties 50 · Domestic stability 55" in scene
+    assert "Meters: US relations 40, Gulf ties 50, Domestic stability 55" in scene
     assert "1. Send a medical and engineering contingent. (unavailable:" in scene  # us 40: locked
 
 

@@ -44,7 +44,7 @@ def play_classroom(saves: Path, name: str, seed: int, lines: list[str], story: P
         timeout=60,
         cwd=ROOT,
     )
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode in (0, 3), proc.stderr  # 3: the lines ran out before an ending (an unfinished game)
     found = sorted(saves.glob(f"{slug(name)}-*.json"))
     assert len(found) == 1, found
     return found[0]

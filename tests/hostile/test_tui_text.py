@@ -27,6 +27,7 @@ from rich.console import Console  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
 
 from game.tui.app import TightropeApp  # noqa: E402
+from game.tui.help import GlossaryScreen  # noqa: E402
 from game.tui.dialogs import InterludeScreen, NewGameDialog  # noqa: E402
 from game.tui.screens import EndingScreen, GameScreen  # noqa: E402
 from game.session import Session, Settings  # noqa: E402
@@ -93,6 +94,8 @@ def test_hostile_text_in_the_terminal_app(case: dict[str, Any], tmp_path: Path) 
             if isinstance(app.screen, GameScreen):
                 await pilot.click("#scene-text", offset=(2, 0))  # where a link would be
                 await look(pilot)
+                if isinstance(app.screen, GlossaryScreen):  # the click landed on a glossary term: ours, not the story's
+                    await pilot.press("escape")
                 await pilot.press("1")
             elif isinstance(app.screen, InterludeScreen):
                 await pilot.press("enter")

@@ -27,11 +27,16 @@ def make_app(story: Path = STARTER, saves: Path | None = None, **settings: Any) 
     return TightropeApp(session, load=settings.get("load"), cursor_blink=False, animations=False)
 
 
-def drive(app: TightropeApp, script: Callable[[Pilot[int]], Awaitable[T]], size: tuple[int, int] = (100, 30)) -> T:
-    """Run ``script`` against the app in a headless terminal of ``size``."""
+def drive(
+    app: TightropeApp,
+    script: Callable[[Pilot[int]], Awaitable[T]],
+    size: tuple[int, int] = (100, 30),
+    notifications: bool = False,
+) -> T:
+    """Run ``script`` against the app in a headless terminal of ``size`` (notifications shown when asked)."""
 
     async def main() -> T:
-        async with app.run_test(size=size) as pilot:
+        async with app.run_test(size=size, notifications=notifications) as pilot:
             await pilot.pause()
             return await script(pilot)
 

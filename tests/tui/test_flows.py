@@ -87,7 +87,7 @@ def test_ending_shows_debrief_questions_chart_and_review(saves: Path) -> None:
         assert "1. What did Pakistan gain and risk?" in text
         assert "You chose: Tell Washington Pakistan is ready in principle." in text
         assert "Author's note: Committing early buys goodwill and spends leverage." in text
-        assert "Effects: US relations +8, Domestic stability -6" in text
+        assert "Your decision: US relations +8, Domestic stability -6" in text
         chart = str(app.screen.query_one("#meter-chart").render())
         assert "US relations   50 → 64" in chart and "turn" in chart
         await press(pilot, "v")
@@ -174,7 +174,7 @@ def test_meter_changes_are_shown_for_a_moment(saves: Path, monkeypatch: pytest.M
         us = app.screen.query_one("#meter-us", MeterBar)
         assert us.delta == 8 and "58 ▲+8" in str(us.render())
         assert "49 ▼-6" in str(app.screen.query_one("#meter-domestic", MeterBar).render())
-        assert "Changes: US relations +8, Domestic stability -6" in texts(pilot)
+        assert "Your decision: US relations +8, Domestic stability -6" in flat(texts(pilot))
         await pilot.pause(1.7)
         assert us.delta == 0 and "▲" not in str(us.render())
 
@@ -193,8 +193,9 @@ def test_threshold_warning_is_visible(saves: Path) -> None:
         assert isinstance(app.screen, GameScreen)
         app.screen.redraw(fresh=False)
         await pilot.pause()
-        assert widget_text(pilot, "#warnings") == "! Protests are spreading; one more blow could topple the cabinet."
-        assert "! Protests are spreading" in texts(pilot)
+        shown = "! Warning, Domestic stability: Protests are spreading; one more blow could topple the cabinet."
+        assert widget_text(pilot, "#warnings") == shown
+        assert "! Warning, Domestic stability: Protests are spreading" in texts(pilot)
         assert app.screen.query_one("#meter-domestic", MeterBar).warn
 
     drive(app, script)
@@ -212,7 +213,7 @@ def test_event_interlude_shows_the_event_and_outcome(saves: Path) -> None:
         await press(pilot, "1")  # a number key only closes the interlude
         assert isinstance(app.screen, GameScreen)
         assert app.session.state is not None and app.session.state.turn == 2
-        assert "Interlude: A photograph" in texts(pilot)
+        assert "Event: A photograph" in texts(pilot)
 
     drive(app, script)
 
@@ -224,7 +225,7 @@ def test_advisors_toggle(saves: Path) -> None:
         await new_game(pilot)
         advisors = app.screen.query_one("#advisors")
         assert advisors.display
-        assert "Foreign Office: We voted yes with reservations." in str(app.screen.query_one("#advisor-list").render())
+        assert "Foreign Office\nWe voted yes with reservations." in str(app.screen.query_one("#advisor-list").render())
         await press(pilot, "a")
         assert not advisors.display
         await press(pilot, "a")
@@ -253,9 +254,9 @@ def test_title_menu_works_by_mouse_and_arrows(saves: Path) -> None:
         assert isinstance(app.screen, GlossaryScreen)
         await press(pilot, "escape")
         assert app.screen.focused is not None and app.screen.focused.id == "menu-glossary"
-        await press(pilot, "up", "up", "up")  # Continue is disabled: How to play, Load, New game
+        await press(pilot, "up", "up", "up", "up")  # Who's who, Endings, Load (no scenarios, Continue disabled), New game
         assert app.screen.focused is not None and app.screen.focused.id == "menu-new_game"
-        await press(pilot, "down", "down")  # Load, How to play
+        await press(pilot, "down", "down", "down", "down", "down")  # Load, Endings, Who's who, Glossary, Help
         assert app.screen.focused is not None and app.screen.focused.id == "menu-help"
         await press(pilot, "enter")
         assert isinstance(app.screen, HelpScreen)
@@ -666,7 +667,8 @@ def test_classroom_mode_from_the_dialog_and_export(saves: Path) -> None:
         await type_into(pilot, "#rationale", "because")
         await press(pilot, "enter", "1", "1")
         assert isinstance(app.screen, EndingScreen)
-        assert "Press e to export" in flat(app.screen.query_one("#ending-body").query(".hint").first().render())
+        hints = [flat(w.render()) for w in app.screen.query_one("#ending-body").query(".hint")]
+        assert any("Press e to export" in h for h in hints)
         await press(pilot, "e")
         done = [n for n in app._notifications if n.title == "Exported"]
         assert done, [n.message for n in app._notifications]
@@ -762,7 +764,7 @@ def test_no_color_keeps_the_meaning_without_colour(saves: Path, monkeypatch: pyt
         await press(pilot, "1")
         shown = texts(pilot)
         assert "▲+8" in shown and "▼-6" in shown  # signs and arrows, not colour alone
-        assert "Domestic stability\u00a0▼" in str(app.screen.query_one("#choices", OptionList).get_option_at_index(1).prompt)
+        assert "Domestic\u00a0stability\u00a0▼" in str(app.screen.query_one("#choices", OptionList).get_option_at_index(1).prompt)
 
     drive(app, script)
 

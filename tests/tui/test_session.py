@@ -14,7 +14,7 @@ from textual.content import Content
 
 from game.cli import build_parser
 from game.present import when
-from game.saves import AUTOSAVE, SaveError
+from game.saves import AUTOSAVE, SaveError, list_saves
 from game.session import NewGame, Session, SessionError, Settings
 from game.story.text import clean
 from game.tui.text import hanging, reflow
@@ -205,3 +205,103 @@ def test_hanging_indent(words: list[str], width: int) -> None:
     assert all(line.startswith("  ") for line in lines[1:])
     assert all(len(line) <= width for line in lines)
     assert " ".join(out.plain.split())[2:] == text + " x y"
+
+
+# ------------------------------------------------------------------ each game its own slot
+def test_a_new_game_never_overwrites_the_previous_games_save(tmp_path: Path) -> None:
+    s = session(tmp_path)
+    s.start(NewGame("", 1, True, False))
+    s.choose("commit")
+    s.autosave()
+    first = tmp_path / "saves" / f"{s.game_slot()}.json"
+    kept = first.read_bytes()
+    s.start(NewGame("", 2, True, False))
+    assert s.game_slot() != first.stem
+    s.choose("wait")
+    s.autosave()
+    assert first.read_bytes() == kept
+    assert {p.stem for p in (tmp_path / "saves").glob("*.json")} == {"autosave", "autosave-2"}
+    s.load("autosave")  # a loaded game goes on in its own slot
+    assert s.game_slot() == "autosave"
+    s.choose("address")
+    s.autosave()
+    assert json.loads(first.read_text())["history"][-1]["choice"] == "address"
+    s.close()
+
+
+def test_exported_records_of_two_games_have_their_own_names(tmp_path: Path) -> None:
+    s = session(tmp_path)
+    paths = []
+    for seed in (1, 1):  # the same game twice
+        s.start(NewGame("", seed, True, False))
+        for choice in ("commit", "address", "deploy"):
+            s.choose(choice)
+        paths.append(s.export("md"))
+    assert paths[0] != paths[1] and all(p.is_file() for p in paths)
+
+
+# ------------------------------------------------------------------ endings found
+def test_endings_found_are_kept_across_sessions(tmp_path: Path, data_folder: Path) -> None:
+    s = session(tmp_path)
+    assert s.endings_found().found("starter") == {}
+    s.start(NewGame("", 1, True, False))
+    for choice in ("commit", "address", "deploy"):
+        s.choose(choice)
+    again = session(tmp_path)
+    assert set(again.endings_found().found("starter")) == {"contingent"}
+    assert (data_folder / "endings-found.json").is_file()
+
+
+def test_an_unreadable_endings_file_is_kept_aside_not_overwritten(tmp_path: Path, data_folder: Path) -> None:
+    from game.progress import EndingsFound
+
+    broken = data_folder / "endings-found.json"
+    broken.write_text("{not json")
+    found = EndingsFound(broken)
+    assert found.read() == {}
+    assert found.add("starter", "contingent")
+    assert (data_folder / "endings-found.json.unreadable").read_text() == "{not json"
+    assert found.found("starter").keys() == {"contingent"}
+    assert not found.add("starter", "contingent")  # not new any more
+
+
+def test_per_player_endings_are_the_players_own(tmp_path: Path) -> None:
+    s = session(tmp_path, per_player=True)
+    s.start(NewGame("Ali Khan", 1, True, False))
+    for choice in ("commit", "address", "deploy"):
+        s.choose(choice)
+    assert s.autosave() == []
+    assert (tmp_path / "saves" / "Ali-Khan" / ".progress" / "endings-found.json").is_file()
+    assert [info.name for info in list_saves(tmp_path / "saves" / "Ali-Khan")] == [s.game_slot()]  # never taken for a save
+    other = session(tmp_path, per_player=True)
+    other.player = "Sara"
+    assert other.endings_found().found("starter") == {}
+
+
+# ------------------------------------------------------------------ scenarios
+CAST = STARTER.parent / "cast"
+
+
+def test_a_scenario_is_played_and_its_saves_remember_it(tmp_path: Path) -> None:
+    s = session(tmp_path, story=CAST, scenario="short")
+    assert s.story.scenario is not None and s.story.scenario.id == "short"
+    s.start(NewGame("", 1, True, False))
+    s.choose("commit")
+    s.save("week")
+    data = json.loads((tmp_path / "saves" / "week.json").read_text())
+    assert data["story"]["scenario"] == "short"
+    full = session(tmp_path, story=CAST)
+    assert full.story.scenario is None
+    state = full.load("week")  # the save plays on in its scenario
+    assert full.story.scenario is not None and full.story.scenario.id == "short"
+    full.choose("go_on")
+    assert full.state is not None and full.state.ending == "short_ahead" and state.turn == 1
+
+
+def test_a_wrong_scenario_is_one_line_with_a_suggestion(tmp_path: Path) -> None:
+    from game.errors import UsageError
+
+    with pytest.raises(UsageError, match='--scenario: unknown scenario "shrot".*did you mean "short"'):
+        session(tmp_path, story=CAST, scenario="shrot")
+    with pytest.raises(UsageError, match="this story has no scenarios"):
+        session(tmp_path, scenario="lesson")

@@ -47,6 +47,21 @@ def test_ending(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:  #
     assert snap_compare(app_for(tmp_path), terminal_size=size, press=["n", "enter", "1", "1", "1"])
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_interlude(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    # seed 6: the photograph fires after "address": the decision's and the event's changes apart
+    app = make_app(saves=tmp_path / "saves", seed=6, name="Ayesha")
+    assert snap_compare(app, terminal_size=size, press=["n", "enter", "1", "1"])
+
+
+def test_endings_found(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app_for(tmp_path), terminal_size=(80, 24), press=["n", "enter", "1", "1", "1", "f"])
+
+
+def test_too_small(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app_for(tmp_path), terminal_size=(70, 20))
+
+
 def test_game_without_colour(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("NO_COLOR", "1")
 
