@@ -532,16 +532,20 @@ def build_scenarios(b: Builder, recs: Sequence[Rec], scenario_endings: Mapping[s
         start = r.text("start")
         if start not in b.node_ids:
             b.refer("R007.start", r.at("start"), start, scenario=sid, id=start, hint=did_you_mean(start, b.node_ids))
-        ends = [_scenario_end(b, sid, e, scenario_endings) for e in r.recs("ends")]
-        by_node: dict[str, list[ScenarioEnd]] = {}
-        for end in ends:
-            by_node.setdefault(end.at, []).append(end)
+        end_recs = r.recs("ends")
+        ends = [_scenario_end(b, sid, e, scenario_endings) for e in end_recs]
+        # whether each end has an if: as written (one that could not be compiled, naming a flag
+        # of a file that did not load, say, is still conditional: no error follows from it)
+        by_node: dict[str, list[tuple[ScenarioEnd, bool]]] = {}
+        for end, e in zip(ends, end_recs, strict=True):
+            by_node.setdefault(end.at, []).append((end, e.expr("if") is not None))
         for at, group in by_node.items():
-            for end in group[:-1]:
-                if end.cond is None:
+            for end, conditional in group[:-1]:
+                if not conditional:
                     b.report("S013.unused", end.pos, at=at)
-            if group[-1].cond is not None:
-                b.report("S013.last", group[-1].pos, at=at)
+            last, conditional = group[-1]
+            if conditional:
+                b.report("S013.last", last.pos, at=at)
         out[sid] = Scenario(sid, r.text("title"), r.text("description"), start, tuple(ends), r.pos)
     return out
 

@@ -52,15 +52,20 @@ def check_lines(folder: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
 
 
 # ------------------------------------------------------------------ root causes first
-def test_an_unclosed_bracket_in_the_shipped_story_is_one_line(shipped: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    act = sorted(shipped.glob("act1*.yaml"))[0]
+@pytest.mark.parametrize("pattern", ["act1*.yaml", "act2_consultations.yaml"])
+def test_an_unclosed_bracket_in_the_shipped_story_is_one_line(
+    shipped: Path, capsys: pytest.CaptureFixture[str], pattern: str
+) -> None:
+    # act2_consultations sets flags the lesson scenario's ends read: their if: cannot compile, and
+    # no "end without if:" error may follow from that
+    act = sorted(shipped.glob(pattern))[0]
     lines = act.read_text(encoding="utf-8").splitlines()
     at = next(i for i, line in enumerate(lines) if re.search(r"effects: \{.*\}$", line))
     opened = lines[at].index("{") + 1
     lines[at] = lines[at].rstrip("}")
     act.write_text("\n".join(lines) + "\n", encoding="utf-8")
     shown = check_lines(shipped, capsys)
-    assert 1 <= len(shown) <= 5, shown
+    assert len(shown) == 1, shown
     first = shown[0]
     # it points at the bracket that was opened, and at where the parser gave up
     assert first.startswith(f'{act}:{at + 1}:{opened}: error Y001: invalid YAML: the "{{" opened here is not closed'), first
