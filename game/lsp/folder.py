@@ -18,12 +18,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from game.story import Problem, check_story
 from game.story.loader import EXTENSIONS, MAX_ENTRIES, FileCache, story_files
 from game.story.yamlsafe import MAX_FILE_BYTES
 
-from .index import FileIndex, FolderIndex, index_file
+from .index import FileIndex, FolderIndex, IndexStopped, index_file
 
 # a top-level `story:` key marks the folder that holds the story
 _STORY_KEY = re.compile(rb"^story[ \t]*:", re.MULTILINE)
@@ -119,12 +120,30 @@ class IndexJob:
     files: list[tuple[str, str]]
 
 
-def quiet_worker() -> None:
+class StopFlag(Protocol):
+    """What the server sets to stop the worker's indexing (a process's or a thread's Event)."""
+
+    def is_set(self) -> bool: ...
+
+
+# set by the server when a change comes while the worker indexes: the
+# change's check comes first, the index is made again later
+_STOP: StopFlag | None = None
+
+
+def use_stop(stop: StopFlag | None) -> None:
+    """Start a worker thread: :func:`run_index` stops when ``stop`` is set."""
+    global _STOP
+    _STOP = stop
+
+
+def quiet_worker(stop: StopFlag | None = None) -> None:
     """Start a worker process. It must never touch the protocol's pipes, so its
     standard input and output go to the null device (and the editor sees the
     server's output end when the server ends, not when its worker does); and
     it must not outlive the server, even one killed outright, so it watches
-    for the server to go."""
+    for the server to go. Its indexing stops when ``stop`` is set."""
+    use_stop(stop)
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(null, 1)
@@ -152,8 +171,16 @@ def run_check(job: CheckJob) -> tuple[list[Problem], str | None]:
 
 
 def run_index(job: IndexJob) -> list[FileIndex]:
-    """Index the changed files (run in a worker process)."""
-    return [index_file(name, text) for name, text in job.files]
+    """Index the changed files (run in a worker process); if the server asks
+    it to stop meanwhile (a newer change is waiting), the files indexed so far."""
+    stop = _STOP.is_set if _STOP is not None else None
+    out = []
+    for name, text in job.files:
+        try:
+            out.append(index_file(name, text, stop))
+        except IndexStopped:
+            break
+    return out
 
 
 class Folder:

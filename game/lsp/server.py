@@ -16,10 +16,12 @@ import functools
 import json
 import multiprocessing
 import re
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,8 +37,19 @@ from game.story.spec import RESERVED
 
 from .complete import Completer
 from .describe import Writer, describe_condition, describe_field, describe_id
-from .folder import CheckOutcome, Folder, RootFinder, Scratch, has_story_section, quiet_worker, run_check, run_index
-from .index import KIND, Def, FolderIndex, Outline, Span, Target, split_lines
+from .folder import (
+    CheckOutcome,
+    Folder,
+    IndexJob,
+    RootFinder,
+    Scratch,
+    has_story_section,
+    quiet_worker,
+    run_check,
+    run_index,
+    use_stop,
+)
+from .index import KIND, Def, FileIndex, FolderIndex, Outline, Span, Target, split_lines
 
 DEBOUNCE = 0.03  # seconds of quiet typing before a folder is checked again
 _TOKEN = re.compile(r"""\"[^"\n]*\"?|'[^'\n]*'?|[^\s,\[\]{}#]+""")
@@ -90,15 +103,33 @@ class Worker:
     def __init__(self, log: Callable[[str], None]) -> None:
         self.log = log
         self.executor: Executor | None = None
+        self.stop_flag: threading.Event | EventType | None = None  # set: the worker's indexing stops
 
     def _executor(self) -> Executor:
         if self.executor is None:
             try:
-                self.executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=quiet_worker)
+                ctx = multiprocessing.get_context("spawn")
+                self.stop_flag = ctx.Event()
+                self.executor = ProcessPoolExecutor(1, mp_context=ctx, initializer=quiet_worker, initargs=(self.stop_flag,))
             except (OSError, ValueError, ImportError) as exc:
                 self.log(f"no worker process ({exc}); checking in a thread")
-                self.executor = ThreadPoolExecutor(1, thread_name_prefix="tightrope-check")
+                self.stop_flag = threading.Event()
+                self.executor = ThreadPoolExecutor(
+                    1, thread_name_prefix="tightrope-check", initializer=use_stop, initargs=(self.stop_flag,)
+                )
         return self.executor
+
+    def stop_indexing(self) -> None:
+        """Have the index the worker is making (if any) stop soon: a newer change waits."""
+        if self.stop_flag is not None:
+            self.stop_flag.set()
+
+    async def index(self, job: IndexJob) -> list[FileIndex]:
+        """Index files in the worker; :meth:`stop_indexing` cuts it short."""
+        self._executor()
+        if self.stop_flag is not None:
+            self.stop_flag.clear()
+        return await self.run(run_index, job)
 
     async def run(self, fn: Callable[..., R], *args: Any) -> R:
         loop = asyncio.get_running_loop()
@@ -139,6 +170,7 @@ class StoryServer(LanguageServer):
         self.timers: dict[Path, asyncio.TimerHandle] = {}
         self.running: set[Path] = set()
         self.again: set[Path] = set()
+        self.indexing = False  # the worker is indexing
         self.worker = Worker(self.log)
 
     # -- documents and folders
@@ -216,6 +248,8 @@ class StoryServer(LanguageServer):
 
     # -- checking
     def schedule(self, root: Path, delay: float | None = None) -> None:
+        if self.indexing:  # the check comes first: the index is made again after it
+            self.worker.stop_indexing()
         timer = self.timers.pop(root, None)
         if timer is not None:
             timer.cancel()
@@ -245,8 +279,13 @@ class StoryServer(LanguageServer):
                 # then index, in the worker too, the files that changed: their ids are
                 # offered at once, and their last good index outlives a half-typed change;
                 # unless the author has typed again meanwhile: that check comes first
+                # (if the author types while it runs, it stops and leaves the worker to that check)
                 if root not in self.again:
-                    folder.take_indexes(await self.worker.run(run_index, folder.index_job(buffers)))
+                    self.indexing = True
+                    try:
+                        folder.take_indexes(await self.worker.index(folder.index_job(buffers)))
+                    finally:
+                        self.indexing = False
         except Exception:  # a check that fails must not stop the server
             self.log(f"checking {root} failed:\n{traceback.format_exc()}")
         finally:

@@ -99,3 +99,32 @@ def test_the_story_folder_is_the_nearest_holding_a_story_section(tmp_path: Path)
     # the answer follows the disk
     (story / "story.yaml").write_text("meters: []\n")
     assert finder.root_of(story / "acts" / "act1.yaml", {}) == story / "acts"
+
+
+def test_the_workers_indexing_stops_when_asked_and_keeps_what_it_finished() -> None:
+    import threading
+
+    from game.lsp.folder import IndexJob, run_index, use_stop
+    from game.lsp.index import IndexStopped, index_file
+
+    shipped = sorted((ROOT / "story").glob("*.yaml"), key=lambda p: p.stat().st_size)
+    small, big = shipped[0], shipped[-1]
+    job = IndexJob([(str(p), p.read_text(encoding="utf-8")) for p in (small, big)])
+    asked = 0
+
+    def stop_midway() -> bool:  # the server sets the flag while the big file is walked
+        nonlocal asked
+        asked += 1
+        return asked > 3
+
+    with pytest.raises(IndexStopped):
+        index_file(str(big), job.files[1][1], stop_midway)
+    assert asked > 3
+    flag = threading.Event()
+    use_stop(flag)
+    try:
+        assert [Path(f.file) for f in run_index(job)] == [small, big]  # not set: every file
+        flag.set()
+        assert run_index(job) == []  # set before it starts: nothing
+    finally:
+        use_stop(None)
