@@ -118,6 +118,10 @@ class IndexJob:
     """Files to index again: (the file's name, its text)."""
 
     files: list[tuple[str, str]]
+    # files indexed in full even when the server asks the worker to stop: no
+    # index of theirs that read as YAML is known yet, and the next version
+    # may not (a file's last good index serves while it is broken)
+    finish: frozenset[str] = frozenset()
 
 
 class StopFlag(Protocol):
@@ -177,9 +181,9 @@ def run_index(job: IndexJob) -> list[FileIndex]:
     out = []
     for name, text in job.files:
         try:
-            out.append(index_file(name, text, stop))
+            out.append(index_file(name, text, None if name in job.finish else stop))
         except IndexStopped:
-            break
+            continue  # (the next one stops at once, unless it is to be finished)
     return out
 
 
@@ -268,12 +272,15 @@ class Folder:
     def index_job(self, buffers: Mapping[Path, str]) -> IndexJob:
         """The files whose text changed since they were last indexed, with their text."""
         stale = []
+        finish = set()
         for path in self.files(buffers, walk=False):
             cached = self._indexes.get(path)
             text = self.text(path, buffers)
             if text is not None and (cached is None or cached.text != text) and len(text) <= MAX_FILE_BYTES:
                 stale.append((str(path), text))
-        return IndexJob(stale)
+                if cached is None or (not cached.ok and cached.previous is None):
+                    finish.add(str(path))
+        return IndexJob(stale, frozenset(finish))
 
     def take_indexes(self, indexes: list[FileIndex]) -> None:
         """Keep indexes made elsewhere (by :func:`run_index`)."""

@@ -260,7 +260,11 @@ class _Walker:
         quote = 2 if scalar.style in ("'", '"') else 0
         line = scalar.line  # the next line, 0-based
         line_end = self.starts[line] - 1 if line < len(self.starts) else len(self.text)
-        return self.span(start, max(min(start + len(scalar.text) + quote, line_end), start))
+        end = max(min(start + len(scalar.text) + quote, line_end), start)
+        first = self.starts[line - 1] if 0 < line <= len(self.starts) else -1
+        if first <= start and end <= line_end:  # on the scalar's own line (as ever but in a broken file): no search
+            return Span(line - 1, start - first, line - 1, end - first)
+        return self.span(start, end)
 
     def value_span(self, key: YScalar, value: YNode) -> Span:
         """The value's first line, and the lines after it indented more than the key."""
@@ -408,6 +412,8 @@ def index_file(file: str, text: str, stop: Callable[[], bool] | None = None) -> 
         tree = _head(text, file, exc.problem.pos.line)
     except RecursionError:  # the composer bounds nesting; this is a last line of defence
         index.problem = "the file is nested too deeply to read"
+    if stop is not None and stop():
+        raise IndexStopped
     _Walker(index, stop).file(tree)
     return index
 

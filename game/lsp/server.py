@@ -51,7 +51,7 @@ from .folder import (
 )
 from .index import KIND, Def, FileIndex, FolderIndex, Outline, Span, Target, split_lines
 
-DEBOUNCE = 0.03  # seconds of quiet typing before a folder is checked again
+DEBOUNCE = 0.03  # seconds of quiet typing before a folder is checked again (the first change after a pause: at once)
 _TOKEN = re.compile(r"""\"[^"\n]*\"?|'[^'\n]*'?|[^\s,\[\]{}#]+""")
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 REQUEST_FAILED = -32803  # LSP's RequestFailed
@@ -168,6 +168,7 @@ class StoryServer(LanguageServer):
         self.has_story: dict[str, bool] = {}  # open document uri -> it holds a story: section
         self.published: dict[Path, set[str]] = {}  # folder -> uris with diagnostics
         self.timers: dict[Path, asyncio.TimerHandle] = {}
+        self.last_change: dict[Path, float] = {}  # folder -> when a buffer of it last changed (the loop's clock)
         self.running: set[Path] = set()
         self.again: set[Path] = set()
         self.indexing = False  # the worker is indexing
@@ -233,6 +234,7 @@ class StoryServer(LanguageServer):
         for uri in self.published.pop(root, set()):
             self.text_document_publish_diagnostics(t.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         self.folders.pop(root, None)
+        self.last_change.pop(root, None)
         timer = self.timers.pop(root, None)
         if timer is not None:
             timer.cancel()
@@ -248,18 +250,27 @@ class StoryServer(LanguageServer):
 
     # -- checking
     def schedule(self, root: Path, delay: float | None = None) -> None:
-        if self.indexing:  # the check comes first: the index is made again after it
-            self.worker.stop_indexing()
         timer = self.timers.pop(root, None)
         if timer is not None:
             timer.cancel()
         loop = asyncio.get_running_loop()
         self.timers[root] = loop.call_later(self.debounce if delay is None else delay, self.start_check, root)
 
+    def changed(self, root: Path) -> None:
+        """A buffer of the folder changed: check it at once if the change is the
+        first after a quiet time, else when the typing pauses (the debounce)."""
+        now = asyncio.get_running_loop().time()
+        last = self.last_change.get(root)
+        self.last_change[root] = now
+        quiet = root not in self.timers and (last is None or now - last >= self.debounce)
+        self.schedule(root, 0 if quiet else None)
+
     def start_check(self, root: Path) -> None:
         self.timers.pop(root, None)
         if root not in self.folders:
             return
+        if self.indexing:  # the check needs the worker: the index stops, and is made again after it
+            self.worker.stop_indexing()
         if root in self.running:
             self.again.add(root)
             return
@@ -454,7 +465,7 @@ def did_change(ls: StoryServer, params: t.DidChangeTextDocumentParams) -> None:
     has_story = has_story_section(ls.document(uri).source)
     if root is None or has_story != ls.has_story.get(uri):
         root = ls.place(uri)  # a story: section came or went: the folder may have changed
-    ls.schedule(root)
+    ls.changed(root)
 
 
 @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
