@@ -9,6 +9,7 @@ exactly those of ``tightrope check``.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -148,6 +149,11 @@ def quiet_worker(stop: StopFlag | None = None) -> None:
     it must not outlive the server, even one killed outright, so it watches
     for the server to go. Its indexing stops when ``stop`` is set."""
     use_stop(stop)
+    # the worker runs the cyclic collector itself, between jobs (see _collect):
+    # left to itself it ran at random points of a check's answer, up to 100 ms
+    global _OWN_GC
+    _OWN_GC = True
+    gc.disable()
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(null, 1)
@@ -162,6 +168,28 @@ def quiet_worker(stop: StopFlag | None = None) -> None:
     threading.Thread(target=watch, name="tightrope-watch-server", daemon=True).start()
 
 
+# the worker process's own collection of reference cycles (a check leaves a
+# few thousand objects in cycles): after the diagnostics are sent (at the
+# start of the index that follows them), or before a check when so many
+# checks ran without one in between (the author never paused)
+_OWN_GC = False
+_FROZEN = False
+_UNCOLLECTED = 0  # checks since the last collection
+COLLECT_EVERY = 8
+
+
+def _collect() -> None:
+    """Collect cycles now. The first time, what survives (the story as first
+    read, in the file cache: most of what the worker keeps) is set aside
+    from later collections (``gc.freeze``), which then take a few ms, not 100."""
+    global _FROZEN, _UNCOLLECTED
+    gc.collect()
+    if not _FROZEN:
+        gc.freeze()
+        _FROZEN = True
+    _UNCOLLECTED = 0
+
+
 # what reading each file found, by story folder, in the process that checks
 # (the worker): a file unchanged since the last check is not read again
 _CACHES: dict[str, FileCache] = {}
@@ -169,6 +197,11 @@ _CACHES: dict[str, FileCache] = {}
 
 def run_check(job: CheckJob) -> tuple[list[Problem], str | None]:
     """The story layer's check of the folder with the buffers in place of their files (run in a worker process)."""
+    global _UNCOLLECTED
+    if _OWN_GC:
+        if _UNCOLLECTED >= COLLECT_EVERY:
+            _collect()
+        _UNCOLLECTED += 1
     cache = _CACHES.setdefault(job.root, FileCache())
     result = check_story(Path(job.root), overrides=job.buffers, cache=cache)
     return result.problems, result.story.hash if result.story is not None else None
@@ -177,6 +210,8 @@ def run_check(job: CheckJob) -> tuple[list[Problem], str | None]:
 def run_index(job: IndexJob) -> list[FileIndex]:
     """Index the changed files (run in a worker process); if the server asks
     it to stop meanwhile (a newer change is waiting), the files indexed so far."""
+    if _OWN_GC:
+        _collect()  # the diagnostics are sent: now is the time
     stop = _STOP.is_set if _STOP is not None else None
     out = []
     for name, text in job.files:

@@ -166,3 +166,27 @@ async def test_a_change_after_a_pause_is_checked_at_once_and_quicker_ones_wait_f
     await asyncio.sleep(0.05)
     assert started == [tmp_path] and tmp_path in ls.timers
     ls.timers.pop(tmp_path).cancel()
+
+
+@pytest.mark.asyncio
+async def test_the_worker_collects_cycles_between_jobs_not_during_a_check(tmp_path: Path) -> None:
+    import gc
+    import shutil
+
+    from game.lsp.folder import Folder, run_check
+    from game.lsp.server import Worker
+
+    root = tmp_path / "story"
+    shutil.copytree(NODES.parent, root)
+    folder = Folder(root)
+    worker = Worker(lambda message: None)
+    try:
+        assert await worker.run(gc.isenabled) is False  # never on its own, in the middle of an answer
+        assert await worker.run(gc.get_freeze_count) == 0
+        problems, _ = await worker.run(run_check, folder.prepare({}))
+        assert not [p for p in problems if p.severity == "error"]
+        assert await worker.index(folder.index_job({}))  # after the answer: collected, and the story set aside
+        assert await worker.run(gc.get_freeze_count) > 0
+        assert await worker.run(gc.collect) < 50  # what the check left in cycles (153 objects) is gone
+    finally:
+        worker.shutdown()
