@@ -5,7 +5,8 @@ the failure to the editor (``window/logMessage``) and answers with nothing,
 and the server keeps answering. Checks (and the indexing of changed files)
 run in one worker process, debounced per story folder: typing and
 completion never wait for a check, and a check that fails, however badly,
-cannot take the server down with it.
+cannot take the server down with it. A check never waits for an index
+either: the index the worker is making stops when a check needs it.
 """
 
 from __future__ import annotations
