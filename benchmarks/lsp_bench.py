@@ -8,9 +8,10 @@ largest file and its story.yaml, and reports median and 95th percentile of:
 
 * diagnostics after a change: from sending one ``didChange`` (a goto
   misspelt, then mended, alternately) to the ``publishDiagnostics`` for
-  that version of the file; the aim is under 200 ms. This includes the
-  debounce (``--debounce``; the server's default is 0.03 s) and a full check
-  of the story folder with the unsaved buffer in place of its file;
+  that version of the file; the aim is under 200 ms. This includes a full
+  check of the story folder with the unsaved buffer in place of its file
+  (the server checks the first change after a pause at once; the debounce,
+  ``--debounce``, 0.03 s by default, gathers only changes that come quicker);
 * diagnostics after a burst of typing: ten changes ``--key-gap`` apart
   (default 0.1 s, a fast typist), from the last one to its diagnostics;
 * completion after ``goto: ``: from the request to the answer, with the
@@ -24,8 +25,8 @@ largest file and its story.yaml, and reports median and 95th percentile of:
   10): the floor under "diagnostics after a change" on this machine at
   this moment;
 * the worker process's CPU time per change (the check and the indexing
-  of the changed file), which does not depend on what else the machine
-  is doing;
+  of the changed file, unless a change stopped it), which depends less
+  than the times above on what else the machine is doing;
 * start-up: from starting the process to the first diagnostics of the
   opened files; and the resident memory of the server and of its worker
   processes at the end (RSS, from /proc, Linux only).
@@ -231,7 +232,7 @@ async def run(story: Path, changes: int, completions: int, debounce: float | Non
         busy: list[float] = []
         for i in range(completions):
             v, _ = await change(typo if i % 2 == 0 else text)
-            await asyncio.sleep(debounce if debounce is not None else 0.03)  # the check has just started
+            await asyncio.sleep(debounce if debounce is not None else 0.03)  # the check is running
             busy.append(await complete())
             await client.diagnostics(uri, v)
 

@@ -29,7 +29,7 @@ def register(sub: Any) -> Callable[[argparse.Namespace], int]:
         type=float,
         default=None,
         metavar="SECONDS",
-        help="quiet time after a change before the folder is checked again (default 0.03)",
+        help="quiet time after a change before the folder is checked again, when changes come quicker (default 0.03)",
     )
     p.set_defaults(handler=run)
     return run

@@ -9,6 +9,7 @@ exactly those of ``tightrope check``.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -18,12 +19,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from game.story import Problem, check_story
 from game.story.loader import EXTENSIONS, MAX_ENTRIES, FileCache, story_files
 from game.story.yamlsafe import MAX_FILE_BYTES
 
-from .index import FileIndex, FolderIndex, index_file
+from .index import FileIndex, FolderIndex, IndexStopped, index_file
 
 # a top-level `story:` key marks the folder that holds the story
 _STORY_KEY = re.compile(rb"^story[ \t]*:", re.MULTILINE)
@@ -117,14 +119,41 @@ class IndexJob:
     """Files to index again: (the file's name, its text)."""
 
     files: list[tuple[str, str]]
+    # files indexed in full even when the server asks the worker to stop: no
+    # index of theirs that read as YAML is known yet, and the next version
+    # may not (a file's last good index serves while it is broken)
+    finish: frozenset[str] = frozenset()
 
 
-def quiet_worker() -> None:
+class StopFlag(Protocol):
+    """What the server sets to stop the worker's indexing (a process's or a thread's Event)."""
+
+    def is_set(self) -> bool: ...
+
+
+# set by the server when a change comes while the worker indexes: the
+# change's check comes first, the index is made again later
+_STOP: StopFlag | None = None
+
+
+def use_stop(stop: StopFlag | None) -> None:
+    """Start a worker thread: :func:`run_index` stops when ``stop`` is set."""
+    global _STOP
+    _STOP = stop
+
+
+def quiet_worker(stop: StopFlag | None = None) -> None:
     """Start a worker process. It must never touch the protocol's pipes, so its
     standard input and output go to the null device (and the editor sees the
     server's output end when the server ends, not when its worker does); and
     it must not outlive the server, even one killed outright, so it watches
-    for the server to go."""
+    for the server to go. Its indexing stops when ``stop`` is set."""
+    use_stop(stop)
+    # the worker runs the cyclic collector itself, between jobs (see _collect):
+    # left to itself it ran at random points of a check's answer, up to 100 ms
+    global _OWN_GC
+    _OWN_GC = True
+    gc.disable()
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(null, 1)
@@ -139,6 +168,28 @@ def quiet_worker() -> None:
     threading.Thread(target=watch, name="tightrope-watch-server", daemon=True).start()
 
 
+# the worker process's own collection of reference cycles (a check leaves a
+# few thousand objects in cycles): after the diagnostics are sent (at the
+# start of the index that follows them), or before a check when so many
+# checks ran without one in between (the author never paused)
+_OWN_GC = False
+_FROZEN = False
+_UNCOLLECTED = 0  # checks since the last collection
+COLLECT_EVERY = 8
+
+
+def _collect() -> None:
+    """Collect cycles now. The first time, what survives (the story as first
+    read, in the file cache: most of what the worker keeps) is set aside
+    from later collections (``gc.freeze``), which then take a few ms, not 100."""
+    global _FROZEN, _UNCOLLECTED
+    gc.collect()
+    if not _FROZEN:
+        gc.freeze()
+        _FROZEN = True
+    _UNCOLLECTED = 0
+
+
 # what reading each file found, by story folder, in the process that checks
 # (the worker): a file unchanged since the last check is not read again
 _CACHES: dict[str, FileCache] = {}
@@ -146,14 +197,29 @@ _CACHES: dict[str, FileCache] = {}
 
 def run_check(job: CheckJob) -> tuple[list[Problem], str | None]:
     """The story layer's check of the folder with the buffers in place of their files (run in a worker process)."""
+    global _UNCOLLECTED
+    if _OWN_GC:
+        if _UNCOLLECTED >= COLLECT_EVERY:
+            _collect()
+        _UNCOLLECTED += 1
     cache = _CACHES.setdefault(job.root, FileCache())
     result = check_story(Path(job.root), overrides=job.buffers, cache=cache)
     return result.problems, result.story.hash if result.story is not None else None
 
 
 def run_index(job: IndexJob) -> list[FileIndex]:
-    """Index the changed files (run in a worker process)."""
-    return [index_file(name, text) for name, text in job.files]
+    """Index the changed files (run in a worker process); if the server asks
+    it to stop meanwhile (a newer change is waiting), the files indexed so far."""
+    if _OWN_GC:
+        _collect()  # the diagnostics are sent: now is the time
+    stop = _STOP.is_set if _STOP is not None else None
+    out = []
+    for name, text in job.files:
+        try:
+            out.append(index_file(name, text, None if name in job.finish else stop))
+        except IndexStopped:
+            continue  # (the next one stops at once, unless it is to be finished)
+    return out
 
 
 class Folder:
@@ -241,12 +307,15 @@ class Folder:
     def index_job(self, buffers: Mapping[Path, str]) -> IndexJob:
         """The files whose text changed since they were last indexed, with their text."""
         stale = []
+        finish = set()
         for path in self.files(buffers, walk=False):
             cached = self._indexes.get(path)
             text = self.text(path, buffers)
             if text is not None and (cached is None or cached.text != text) and len(text) <= MAX_FILE_BYTES:
                 stale.append((str(path), text))
-        return IndexJob(stale)
+                if cached is None or (not cached.ok and cached.previous is None):
+                    finish.add(str(path))
+        return IndexJob(stale, frozenset(finish))
 
     def take_indexes(self, indexes: list[FileIndex]) -> None:
         """Keep indexes made elsewhere (by :func:`run_index`)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,9 +194,18 @@ def template_names(text: str) -> Iterator[tuple[str, int]]:
             yield inner, base
 
 
+class IndexStopped(Exception):
+    """Indexing was asked to stop (a newer change is waiting for the worker)."""
+
+
+STOP_EVERY = 16  # mappings walked between two looks at whether to stop
+
+
 class _Walker:
-    def __init__(self, index: FileIndex) -> None:
+    def __init__(self, index: FileIndex, stop: Callable[[], bool] | None = None) -> None:
         self.index = index
+        self.stop = stop
+        self.until_stop = STOP_EVERY
         self.text = index.text
         self.starts = [0]  # where each line starts; lines end as YAML and the protocol end them
         for m in _BREAK.finditer(self.text):
@@ -210,17 +219,17 @@ class _Walker:
         return line, offset - self.starts[line]
 
     def offset(self, node: YNode) -> int:
-        line = node.pos.line - 1
+        line = node.line - 1  # (node.pos would make a Pos: this runs for every value)
         if not 0 <= line < len(self.starts):
             return len(self.text)
-        return min(self.starts[line] + node.pos.column - 1, len(self.text))
+        return min(self.starts[line] + node.column - 1, len(self.text))
 
     def span(self, start: int, end: int) -> Span:
         a, b = self.point(start), self.point(end)
         return Span(a[0], a[1], b[0], b[1])
 
     def start_of(self, node: YNode) -> tuple[int, int]:
-        return node.pos.line - 1, node.pos.column - 1
+        return node.line - 1, node.column - 1
 
     def word(self, scalar: YScalar, name: str, offset: int = 0, end: tuple[int, int] | None = None) -> Span | None:
         """Where the name that starts at ``offset`` of the scalar's value is in the file.
@@ -249,14 +258,18 @@ class _Walker:
     def scalar_span(self, scalar: YScalar) -> Span:
         start = self.offset(scalar)
         quote = 2 if scalar.style in ("'", '"') else 0
-        line = scalar.pos.line  # the next line, 0-based
+        line = scalar.line  # the next line, 0-based
         line_end = self.starts[line] - 1 if line < len(self.starts) else len(self.text)
-        return self.span(start, max(min(start + len(scalar.text) + quote, line_end), start))
+        end = max(min(start + len(scalar.text) + quote, line_end), start)
+        first = self.starts[line - 1] if 0 < line <= len(self.starts) else -1
+        if first <= start and end <= line_end:  # on the scalar's own line (as ever but in a broken file): no search
+            return Span(line - 1, start - first, line - 1, end - first)
+        return self.span(start, end)
 
     def value_span(self, key: YScalar, value: YNode) -> Span:
         """The value's first line, and the lines after it indented more than the key."""
         line, col = self.start_of(value)
-        key_col = key.pos.column - 1
+        key_col = key.column - 1
         last = line
         while last + 1 < len(self.starts):
             nxt = self.line_text(last + 1)
@@ -279,6 +292,12 @@ class _Walker:
         self.obj(tree, spec.FILE, self.eof)
 
     def obj(self, node: YMap, typ: spec.Obj, end: tuple[int, int]) -> None:
+        if self.stop is not None:
+            self.until_stop -= 1
+            if self.until_stop <= 0:
+                self.until_stop = STOP_EVERY
+                if self.stop():
+                    raise IndexStopped
         entries = list(node.items.items())
         outline = self.open_outline(node, typ, end)
         for i, (key, (knode, vnode)) in enumerate(entries):
@@ -375,9 +394,15 @@ class _Walker:
             self.index.refs.append(Ref(kinds, name, self.index.file, span, where))
 
 
-def index_file(file: str, text: str) -> FileIndex:
+def index_file(file: str, text: str, stop: Callable[[], bool] | None = None) -> FileIndex:
     """Index one file's text. A file with a YAML error is indexed as far as
-    its lines before the error still make a document, and says so."""
+    its lines before the error still make a document, and says so.
+
+    ``stop``, when given, is asked now and then while the file is walked;
+    when it answers True, :class:`IndexStopped` is raised and nothing is kept.
+    """
+    if stop is not None and stop():
+        raise IndexStopped
     index = FileIndex(file, text)
     tree = None
     try:
@@ -387,7 +412,9 @@ def index_file(file: str, text: str) -> FileIndex:
         tree = _head(text, file, exc.problem.pos.line)
     except RecursionError:  # the composer bounds nesting; this is a last line of defence
         index.problem = "the file is nested too deeply to read"
-    _Walker(index).file(tree)
+    if stop is not None and stop():
+        raise IndexStopped
+    _Walker(index, stop).file(tree)
     return index
 
 

@@ -5,7 +5,8 @@ the failure to the editor (``window/logMessage``) and answers with nothing,
 and the server keeps answering. Checks (and the indexing of changed files)
 run in one worker process, debounced per story folder: typing and
 completion never wait for a check, and a check that fails, however badly,
-cannot take the server down with it.
+cannot take the server down with it. A check never waits for an index
+either: the index the worker is making stops when a check needs it.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import functools
 import json
 import multiprocessing
 import re
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,10 +38,21 @@ from game.story.spec import RESERVED
 
 from .complete import Completer
 from .describe import Writer, describe_condition, describe_field, describe_id
-from .folder import CheckOutcome, Folder, RootFinder, Scratch, has_story_section, quiet_worker, run_check, run_index
-from .index import KIND, Def, FolderIndex, Outline, Span, Target, split_lines
+from .folder import (
+    CheckOutcome,
+    Folder,
+    IndexJob,
+    RootFinder,
+    Scratch,
+    has_story_section,
+    quiet_worker,
+    run_check,
+    run_index,
+    use_stop,
+)
+from .index import KIND, Def, FileIndex, FolderIndex, Outline, Span, Target, split_lines
 
-DEBOUNCE = 0.03  # seconds of quiet typing before a folder is checked again
+DEBOUNCE = 0.03  # seconds of quiet typing before a folder is checked again (the first change after a pause: at once)
 _TOKEN = re.compile(r"""\"[^"\n]*\"?|'[^'\n]*'?|[^\s,\[\]{}#]+""")
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 REQUEST_FAILED = -32803  # LSP's RequestFailed
@@ -90,15 +104,33 @@ class Worker:
     def __init__(self, log: Callable[[str], None]) -> None:
         self.log = log
         self.executor: Executor | None = None
+        self.stop_flag: threading.Event | EventType | None = None  # set: the worker's indexing stops
 
     def _executor(self) -> Executor:
         if self.executor is None:
             try:
-                self.executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=quiet_worker)
+                ctx = multiprocessing.get_context("spawn")
+                self.stop_flag = ctx.Event()
+                self.executor = ProcessPoolExecutor(1, mp_context=ctx, initializer=quiet_worker, initargs=(self.stop_flag,))
             except (OSError, ValueError, ImportError) as exc:
                 self.log(f"no worker process ({exc}); checking in a thread")
-                self.executor = ThreadPoolExecutor(1, thread_name_prefix="tightrope-check")
+                self.stop_flag = threading.Event()
+                self.executor = ThreadPoolExecutor(
+                    1, thread_name_prefix="tightrope-check", initializer=use_stop, initargs=(self.stop_flag,)
+                )
         return self.executor
+
+    def stop_indexing(self) -> None:
+        """Have the index the worker is making (if any) stop soon: a newer change waits."""
+        if self.stop_flag is not None:
+            self.stop_flag.set()
+
+    async def index(self, job: IndexJob) -> list[FileIndex]:
+        """Index files in the worker; :meth:`stop_indexing` cuts it short."""
+        self._executor()
+        if self.stop_flag is not None:
+            self.stop_flag.clear()
+        return await self.run(run_index, job)
 
     async def run(self, fn: Callable[..., R], *args: Any) -> R:
         loop = asyncio.get_running_loop()
@@ -137,8 +169,10 @@ class StoryServer(LanguageServer):
         self.has_story: dict[str, bool] = {}  # open document uri -> it holds a story: section
         self.published: dict[Path, set[str]] = {}  # folder -> uris with diagnostics
         self.timers: dict[Path, asyncio.TimerHandle] = {}
+        self.last_change: dict[Path, float] = {}  # folder -> when a buffer of it last changed (the loop's clock)
         self.running: set[Path] = set()
         self.again: set[Path] = set()
+        self.indexing = False  # the worker is indexing
         self.worker = Worker(self.log)
 
     # -- documents and folders
@@ -201,6 +235,7 @@ class StoryServer(LanguageServer):
         for uri in self.published.pop(root, set()):
             self.text_document_publish_diagnostics(t.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         self.folders.pop(root, None)
+        self.last_change.pop(root, None)
         timer = self.timers.pop(root, None)
         if timer is not None:
             timer.cancel()
@@ -222,10 +257,21 @@ class StoryServer(LanguageServer):
         loop = asyncio.get_running_loop()
         self.timers[root] = loop.call_later(self.debounce if delay is None else delay, self.start_check, root)
 
+    def changed(self, root: Path) -> None:
+        """A buffer of the folder changed: check it at once if the change is the
+        first after a quiet time, else when the typing pauses (the debounce)."""
+        now = asyncio.get_running_loop().time()
+        last = self.last_change.get(root)
+        self.last_change[root] = now
+        quiet = root not in self.timers and (last is None or now - last >= self.debounce)
+        self.schedule(root, 0 if quiet else None)
+
     def start_check(self, root: Path) -> None:
         self.timers.pop(root, None)
         if root not in self.folders:
             return
+        if self.indexing:  # the check needs the worker: the index stops, and is made again after it
+            self.worker.stop_indexing()
         if root in self.running:
             self.again.add(root)
             return
@@ -245,8 +291,13 @@ class StoryServer(LanguageServer):
                 # then index, in the worker too, the files that changed: their ids are
                 # offered at once, and their last good index outlives a half-typed change;
                 # unless the author has typed again meanwhile: that check comes first
+                # (if the author types while it runs, it stops and leaves the worker to that check)
                 if root not in self.again:
-                    folder.take_indexes(await self.worker.run(run_index, folder.index_job(buffers)))
+                    self.indexing = True
+                    try:
+                        folder.take_indexes(await self.worker.index(folder.index_job(buffers)))
+                    finally:
+                        self.indexing = False
         except Exception:  # a check that fails must not stop the server
             self.log(f"checking {root} failed:\n{traceback.format_exc()}")
         finally:
@@ -415,7 +466,7 @@ def did_change(ls: StoryServer, params: t.DidChangeTextDocumentParams) -> None:
     has_story = has_story_section(ls.document(uri).source)
     if root is None or has_story != ls.has_story.get(uri):
         root = ls.place(uri)  # a story: section came or went: the folder may have changed
-    ls.schedule(root)
+    ls.changed(root)
 
 
 @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)

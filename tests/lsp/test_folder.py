@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from game.lsp.folder import Folder, RootFinder
+from game.lsp.folder import Folder, RootFinder, run_index
 from game.story import Problem, check_story
 from game.story.yamlsafe import MAX_FILE_BYTES
 
@@ -99,3 +99,50 @@ def test_the_story_folder_is_the_nearest_holding_a_story_section(tmp_path: Path)
     # the answer follows the disk
     (story / "story.yaml").write_text("meters: []\n")
     assert finder.root_of(story / "acts" / "act1.yaml", {}) == story / "acts"
+
+
+def test_the_workers_indexing_stops_when_asked_but_finishes_a_file_it_never_indexed() -> None:
+    import threading
+
+    from game.lsp.folder import IndexJob, run_index, use_stop
+    from game.lsp.index import IndexStopped, index_file
+
+    shipped = sorted((ROOT / "story").glob("*.yaml"), key=lambda p: p.stat().st_size)
+    small, big = shipped[0], shipped[-1]
+    job = IndexJob([(str(p), p.read_text(encoding="utf-8")) for p in (small, big)])
+    asked = 0
+
+    def stop_midway() -> bool:  # the server sets the flag while the big file is walked
+        nonlocal asked
+        asked += 1
+        return asked > 3
+
+    with pytest.raises(IndexStopped):
+        index_file(str(big), job.files[1][1], stop_midway)
+    assert asked > 3
+    flag = threading.Event()
+    use_stop(flag)
+    try:
+        assert [Path(f.file) for f in run_index(job)] == [small, big]  # not set: every file
+        flag.set()
+        assert run_index(job) == []  # set before it starts: nothing...
+        finish = IndexJob(job.files, frozenset({str(big)}))
+        assert [Path(f.file) for f in run_index(finish)] == [big]  # ...but a file with no index yet
+    finally:
+        use_stop(None)
+
+
+def test_an_index_job_finishes_the_files_with_no_index_that_reads_as_yaml(tmp_path: Path) -> None:
+    root = tmp_path / "story"
+    shutil.copytree(STORIES / "starter", root)
+    folder = Folder(root)
+    nodes = root / "nodes.yaml"
+    good = nodes.read_text()
+    broken = good.replace("goto: decision", "goto: [decision", 1)
+    job = folder.index_job({})
+    assert job.finish == {name for name, _ in job.files}  # nothing indexed yet
+    folder.take_indexes(run_index(job))
+    assert folder.index_job({}).files == []
+    folder.take_indexes(run_index(folder.index_job({nodes: broken})))
+    job = folder.index_job({nodes: good})  # broken, but with the last good index behind it
+    assert [name for name, _ in job.files] == [str(nodes)] and not job.finish

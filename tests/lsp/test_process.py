@@ -129,3 +129,64 @@ async def test_a_worker_that_dies_is_replaced() -> None:
         assert await worker.run(pow, 3, 3) == 27  # and the next job gets a new one
     finally:
         worker.shutdown()
+
+
+@pytest.mark.asyncio
+async def test_the_workers_indexing_stops_for_a_newer_change_and_the_next_index_runs_in_full() -> None:
+    from game.lsp.folder import IndexJob
+    from game.lsp.server import Worker
+
+    act5 = max((ROOT / "story").glob("*.yaml"), key=lambda p: p.stat().st_size)
+    text = act5.read_text(encoding="utf-8")
+    worker = Worker(lambda message: None)
+    try:
+        assert await worker.run(pow, 2, 3) == 8  # started
+        many = asyncio.ensure_future(worker.index(IndexJob([(f"{act5}.{i}", text) for i in range(40)])))
+        await asyncio.sleep(0.1)
+        worker.stop_indexing()  # as a change does while the worker indexes
+        assert len(await asyncio.wait_for(many, 30)) < 40
+        assert [f.file for f in await worker.index(IndexJob([(str(act5), text)]))] == [str(act5)]
+    finally:
+        worker.shutdown()
+
+
+@pytest.mark.asyncio
+async def test_a_change_after_a_pause_is_checked_at_once_and_quicker_ones_wait_for_the_pause(tmp_path: Path) -> None:
+    from game.lsp.folder import Folder
+    from game.lsp.server import StoryServer
+
+    ls = StoryServer(debounce=30.0)
+    started: list[Path] = []
+    ls.start_check = started.append  # type: ignore[method-assign]
+    ls.folders[tmp_path] = Folder(tmp_path)
+    ls.changed(tmp_path)
+    await asyncio.sleep(0.05)
+    assert started == [tmp_path]  # not 30 s later
+    ls.changed(tmp_path)  # a keystroke right after: it waits for the typing to pause
+    await asyncio.sleep(0.05)
+    assert started == [tmp_path] and tmp_path in ls.timers
+    ls.timers.pop(tmp_path).cancel()
+
+
+@pytest.mark.asyncio
+async def test_the_worker_collects_cycles_between_jobs_not_during_a_check(tmp_path: Path) -> None:
+    import gc
+    import shutil
+
+    from game.lsp.folder import Folder, run_check
+    from game.lsp.server import Worker
+
+    root = tmp_path / "story"
+    shutil.copytree(NODES.parent, root)
+    folder = Folder(root)
+    worker = Worker(lambda message: None)
+    try:
+        assert await worker.run(gc.isenabled) is False  # never on its own, in the middle of an answer
+        assert await worker.run(gc.get_freeze_count) == 0
+        problems, _ = await worker.run(run_check, folder.prepare({}))
+        assert not [p for p in problems if p.severity == "error"]
+        assert await worker.index(folder.index_job({}))  # after the answer: collected, and the story set aside
+        assert await worker.run(gc.get_freeze_count) > 0
+        assert await worker.run(gc.collect) < 50  # what the check left in cycles (153 objects) is gone
+    finally:
+        worker.shutdown()
