@@ -14,12 +14,13 @@ from types import MappingProxyType
 from typing import Literal
 
 from .conditions import Expr
-from .diagnostics import Pos, did_you_mean
+from .diagnostics import Pos, did_you_mean, quick_init
 from .text import Template
 
 Basis = Literal["reported", "hypothetical", "mixed"]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Meta:
     id: str
@@ -34,6 +35,7 @@ class Meta:
     player_default: str = "Player"  # what {player} shows when the player gave no name
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Threshold:
     below: int | None
@@ -73,6 +75,7 @@ class Threshold:
         return ""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Meter:
     id: str
@@ -85,6 +88,7 @@ class Meter:
     pos: Pos
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Flag:
     id: str
@@ -98,6 +102,7 @@ Effects = tuple[tuple[int, int], ...]
 Sets = tuple[tuple[int, bool], ...]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Character:
     """A recurring invented person (the cast list marks them as invented)."""
@@ -109,6 +114,7 @@ class Character:
     pos: Pos
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Advisor:
     role: str  # the role shown: the advisor's own, else the character's
@@ -118,6 +124,7 @@ class Advisor:
     who: str | None = None  # a character id
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Outcome:
     id: str
@@ -129,6 +136,7 @@ class Outcome:
     pos: Pos
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Choice:
     id: str
@@ -149,6 +157,7 @@ class Choice:
         return tuple(o.goto for o in self.outcomes)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Node:
     id: str
@@ -170,6 +179,7 @@ class Node:
         return None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Event:
     id: str
@@ -187,6 +197,7 @@ class Event:
     pos: Pos
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Ending:
     id: str
@@ -200,6 +211,7 @@ class Ending:
     scenario: str | None = None  # reached only in this scenario
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ScenarioEnd:
     """When the story would go to ``at``, the scenario ends with ``ending`` (if ``cond`` holds)."""
@@ -210,6 +222,7 @@ class ScenarioEnd:
     pos: Pos
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Scenario:
     id: str
@@ -220,6 +233,7 @@ class Scenario:
     pos: Pos
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Term:
     term: str
@@ -227,6 +241,7 @@ class Term:
     source: str | None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Source:
     id: str

@@ -17,7 +17,7 @@ from yaml.error import Mark
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .codes import problem
-from .diagnostics import Pos, Problem, did_you_mean
+from .diagnostics import Pos, Problem, did_you_mean, quick_init
 from .yamlsafe import (
     MAX_SCALAR_CHARS,
     MAY_RESOLVE,
@@ -126,6 +126,7 @@ class Rec:
         return cast(str, self.values["id"])
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Located:
     """An expression's text with the scalar it came from (for positions inside it)."""
