@@ -175,7 +175,9 @@ class Builder:
     def template(self, rec: Rec, name: str) -> Template:
         text = rec.text(name)
         try:
-            template = compile_template(text, self.symbols, self.suggest, player_default=self.player_default)
+            template = compile_template(
+                text, self.symbols, self.suggest, player_default=self.player_default, compiled=self.compiled
+            )
         except TemplateError as exc:
             root = self.ctx.broken.get(exc.unknown) if exc.unknown else None
             node = rec.node(name)

@@ -178,10 +178,13 @@ def compile_template(
     suggest: Callable[[str], str] | None = None,
     *,
     player_default: str = DEFAULT_PLAYER,
+    compiled: dict[tuple[str, str], Expr] | None = None,
 ) -> Template:
     """Compile text; raises TemplateError (with a character offset) on problems.
 
-    ``player_default`` is what ``{player}`` shows when the game has no name.
+    ``player_default`` is what ``{player}`` shows when the game has no name;
+    ``compiled`` keeps conditions compiled with the same symbols, by (text,
+    type), for reuse (a condition that does not compile is not kept).
     """
     if "{" not in source and "}" not in source:  # most text: nothing to fill in
         return Template(source, (source,) if source else ())
@@ -207,7 +210,10 @@ def compile_template(
         if inner.startswith("if ") or inner == "if":
             cond_text = inner[2:].strip()
             try:
-                expr = compile_expr(cond_text, symbols, "bool", suggest)
+                found = compiled.get((cond_text, "bool")) if compiled is not None else None
+                expr = found if found is not None else compile_expr(cond_text, symbols, "bool", suggest)
+                if compiled is not None:
+                    compiled[(cond_text, "bool")] = expr
             except ConditionError as exc:
                 # offset of the condition inside the text
                 start = m.start() + m.group().index(cond_text) if cond_text else m.start()
