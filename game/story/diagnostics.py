@@ -8,43 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import dataclasses
 import difflib
 import re
 from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Literal
 
 Severity = Literal["error", "warning"]
 
-_C = TypeVar("_C", bound=type)
 
-
-def quick_init(cls: _C) -> _C:
-    """Give a frozen slots dataclass an ``__init__`` that sets each slot
-    through its descriptor, not through ``object.__setattr__`` (twice as
-    fast: a story of 10,000 nodes makes some 150,000 of these objects).
-    Same parameters, defaults and frozen instances; for classes with no
-    ``__post_init__``, no default factory and every field in ``__init__``."""
-    names: list[str] = []
-    scope: dict[str, object] = {}
-    for f in dataclasses.fields(cls):
-        if f.default_factory is not dataclasses.MISSING or not f.init or f.kw_only:
-            raise TypeError(f"quick_init: {cls.__name__}.{f.name}")
-        names.append(f.name if f.default is dataclasses.MISSING else f"{f.name}=_d_{f.name}")
-        scope[f"_d_{f.name}"] = f.default
-        scope[f"_s_{f.name}"] = cls.__dict__[f.name].__set__  # the slot's own setter
-    if hasattr(cls, "__post_init__") or not cls.__dict__["__dataclass_params__"].frozen:
-        raise TypeError(f"quick_init: {cls.__name__}")
-    body = "".join(f"\n    _s_{f.name}(self, {f.name})" for f in dataclasses.fields(cls)) or "\n    pass"
-    exec(f"def __init__(self, {', '.join(names)}):{body}", scope)  # noqa: S102 (names are the class's fields)
-    init = scope["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
-    cls.__init__ = init  # type: ignore[misc]
-    return cls
-
-
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Pos:
     """A position in an author's file: 1-based line and column."""

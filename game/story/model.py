@@ -14,13 +14,12 @@ from types import MappingProxyType
 from typing import Literal
 
 from .conditions import Expr
-from .diagnostics import Pos, did_you_mean, quick_init
+from .diagnostics import Pos, did_you_mean
 from .text import Template
 
 Basis = Literal["reported", "hypothetical", "mixed"]
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Meta:
     id: str
@@ -35,7 +34,6 @@ class Meta:
     player_default: str = "Player"  # what {player} shows when the player gave no name
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Threshold:
     below: int | None
@@ -75,7 +73,6 @@ class Threshold:
         return ""
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Meter:
     id: str
@@ -88,7 +85,6 @@ class Meter:
     pos: Pos
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Flag:
     id: str
@@ -102,7 +98,6 @@ Effects = tuple[tuple[int, int], ...]
 Sets = tuple[tuple[int, bool], ...]
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Character:
     """A recurring invented person (the cast list marks them as invented)."""
@@ -114,7 +109,6 @@ class Character:
     pos: Pos
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Advisor:
     role: str  # the role shown: the advisor's own, else the character's
@@ -124,7 +118,6 @@ class Advisor:
     who: str | None = None  # a character id
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Outcome:
     id: str
@@ -136,7 +129,6 @@ class Outcome:
     pos: Pos
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Choice:
     id: str
@@ -157,7 +149,6 @@ class Choice:
         return tuple(o.goto for o in self.outcomes)
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Node:
     id: str
@@ -179,7 +170,6 @@ class Node:
         return None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Event:
     id: str
@@ -197,7 +187,6 @@ class Event:
     pos: Pos
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Ending:
     id: str
@@ -211,7 +200,6 @@ class Ending:
     scenario: str | None = None  # reached only in this scenario
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class ScenarioEnd:
     """When the story would go to ``at``, the scenario ends with ``ending`` (if ``cond`` holds)."""
@@ -222,7 +210,6 @@ class ScenarioEnd:
     pos: Pos
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Scenario:
     id: str
@@ -233,7 +220,6 @@ class Scenario:
     pos: Pos
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Term:
     term: str
@@ -241,7 +227,6 @@ class Term:
     source: str | None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Source:
     id: str

@@ -17,7 +17,7 @@ from yaml.error import Mark
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .codes import problem
-from .diagnostics import Pos, Problem, did_you_mean, quick_init
+from .diagnostics import Pos, Problem, did_you_mean
 from .yamlsafe import (
     MAX_SCALAR_CHARS,
     MAY_RESOLVE,
@@ -127,7 +127,6 @@ class Rec:
         return self.values["id"]  # type: ignore[return-value]
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Located:
     """An expression's text with the scalar it came from (for positions inside it)."""
