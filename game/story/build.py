@@ -175,7 +175,9 @@ class Builder:
     def template(self, rec: Rec, name: str) -> Template:
         text = rec.text(name)
         try:
-            template = compile_template(text, self.symbols, self.suggest, player_default=self.player_default)
+            template = compile_template(
+                text, self.symbols, self.suggest, player_default=self.player_default, compiled=self.compiled
+            )
         except TemplateError as exc:
             root = self.ctx.broken.get(exc.unknown) if exc.unknown else None
             node = rec.node(name)
@@ -411,9 +413,22 @@ def build_nodes(b: Builder, recs: Sequence[Rec], characters: Mapping[str, Charac
             advisors,
             v.get("key", False),
             tuple(choices),
-            r.pos,
+            _rec_pos(r),
         )
     return nodes
+
+
+def _goto(b: Builder, rec: Rec, v: Mapping[str, Any]) -> str | None:
+    """A goto (R001 when it names nothing), read straight from the record's values."""
+    goto: str | None = v.get("goto")
+    if goto is None or goto in b.node_ids or goto in b.ending_ids:
+        return goto
+    return b.target(rec, "goto")
+
+
+def _rec_pos(rec: Rec) -> Pos:
+    mark = rec.mark  # Rec.pos, without the property and the call
+    return Pos(mark.name, mark.line + 1, mark.column + 1)
 
 
 def build_choice(b: Builder, c: Rec) -> Choice:
@@ -422,9 +437,10 @@ def build_choice(b: Builder, c: Rec) -> Choice:
     if "outcomes" in v:
         seen: set[str] = set()
         for o in v["outcomes"]:
-            if o.id in seen:
-                b.report("S010.outcome", o.at("id"), id=o.id, choice=c.id)
-            seen.add(o.id)
+            oid = o.values["id"]
+            if oid in seen:
+                b.report("S010.outcome", o.at("id"), id=oid, choice=v["id"])
+            seen.add(oid)
             outcomes.append(build_outcome(b, o))
     if "locked" in v and "if" not in v:
         b.report("S012", c.at("locked"))
@@ -435,34 +451,45 @@ def build_choice(b: Builder, c: Rec) -> Choice:
         text,
         b.expr(v["if"], "bool") if "if" in v else None,
         v.get("locked"),
-        b.effects(c) if "effects" in v else (),
-        b.sets(c) if "set" in v else (),
-        b.target(c, "goto") if "goto" in v else None,
+        b._changes(v["effects"], b.meter_index, "R002") if "effects" in v else (),  # type: ignore[arg-type]
+        b._changes(v["set"], b.flag_index, "R003") if "set" in v else (),  # type: ignore[arg-type]
+        _goto(b, c, v),
         tuple(outcomes),
         v.get("note", ""),
-        c.pos,
+        _rec_pos(c),
     )
 
 
 def build_outcome(b: Builder, o: Rec) -> Outcome:
-    weight = b.expr(o.expr("weight"), "number")
+    v: dict[str, Any] = o.values
+    weight = b.expr(v.get("weight"), "number")
     constant = b.constant(weight)
     if constant is not None and constant < 0:
         b.report("S008.weight", o.at("weight"), value=constant)
-    b.texts.append(o.text("text"))
-    return Outcome(o.id, weight or ZERO, o.text("text"), b.effects(o), b.sets(o), b.target(o, "goto") or "", o.pos)
+    text = v.get("text", "")
+    b.texts.append(text)
+    return Outcome(
+        v["id"],
+        weight or ZERO,
+        text,
+        b._changes(v["effects"], b.meter_index, "R002") if "effects" in v else (),  # type: ignore[arg-type]
+        b._changes(v["set"], b.flag_index, "R003") if "set" in v else (),  # type: ignore[arg-type]
+        _goto(b, o, v) or "",
+        _rec_pos(o),
+    )
 
 
 def build_advisor(b: Builder, a: Rec, characters: Mapping[str, Character]) -> Advisor:
-    who = a.opt_text("who")
-    role = a.opt_text("role")
+    v: dict[str, Any] = a.values
+    who: str | None = v.get("who")
+    role: str | None = v.get("role")
     if who is not None:
         character = characters.get(who)
         if character is None:
             b.refer("R006", a.at("who"), who, id=who, hint=did_you_mean(who, characters))
         elif role is None:
             role = character.role
-    return Advisor(role or "", a.text("says"), b.expr(a.expr("if"), "bool"), a.pos, who)
+    return Advisor(role or "", v.get("says", ""), b.expr(v.get("if"), "bool"), _rec_pos(a), who)
 
 
 def build_events(b: Builder, recs: Sequence[Rec]) -> tuple[Event, ...]:

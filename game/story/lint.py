@@ -97,7 +97,8 @@ def read_names(story: Story) -> set[str]:
     """Every name a condition, a number expression or a text of the story
     reads, the scenarios' endings and ends included."""
     found: set[str] = set()
-    for expr in _exprs(story):
+    # the loader compiles each text once: many objects share one expression
+    for expr in {id(expr): expr for expr in _exprs(story)}.values():
         found |= names(expr.tree)
     for node in story.nodes.values():
         found |= node.text.names

@@ -93,37 +93,38 @@ class Rec:
         found = self.where.get(name)
         return found if isinstance(found, ScalarNode) else None
 
-    # typed accessors: the field's type in the spec decides what it holds
+    # typed accessors: the field's type in the spec decides what it holds (no
+    # cast(): it is a function call, and these run some 400,000 times in a big story)
     def text(self, name: str, default: str = "") -> str:
-        return cast(str, self.values.get(name, default))
+        return self.values.get(name, default)  # type: ignore[return-value]
 
     def opt_text(self, name: str) -> str | None:
-        return cast("str | None", self.values.get(name))
+        return self.values.get(name)  # type: ignore[return-value]
 
     def number(self, name: str, default: int = 0) -> int:
-        return cast(int, self.values.get(name, default))
+        return self.values.get(name, default)  # type: ignore[return-value]
 
     def opt_number(self, name: str) -> int | None:
-        return cast("int | None", self.values.get(name))
+        return self.values.get(name)  # type: ignore[return-value]
 
     def flag(self, name: str, default: bool = False) -> bool:
-        return cast(bool, self.values.get(name, default))
+        return self.values.get(name, default)  # type: ignore[return-value]
 
     def recs(self, name: str) -> list[Rec]:
-        return cast("list[Rec]", self.values.get(name) or [])
+        return self.values.get(name) or []  # type: ignore[return-value]
 
     def texts(self, name: str) -> list[str]:
-        return cast("list[str]", self.values.get(name) or [])
+        return self.values.get(name) or []  # type: ignore[return-value]
 
     def expr(self, name: str) -> Located | None:
-        return cast("Located | None", self.values.get(name))
+        return self.values.get(name)  # type: ignore[return-value]
 
     def table(self, name: str) -> Entries:
-        return cast(Entries, self.values.get(name) or {})
+        return self.values.get(name) or {}  # type: ignore[return-value]
 
     @property
     def id(self) -> str:
-        return cast(str, self.values["id"])
+        return self.values["id"]  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -617,6 +618,9 @@ class Obj(T):
         self._read = {f.name: (f.type.validate, self.field_names[f.name], f.type.keeps_node) for f in fields}
         self._required = frozenset(self.required)
         self._groups = bool(self.one_of or self.any_of)
+        # the fields objects are written with, in order -> whether they have
+        # every required field and meet every group (a story repeats a few shapes)
+        self._shapes: dict[tuple[str, ...], bool] = {}
 
     def _groups_met(self, keys: Set[str]) -> bool:
         return all(sum(g in keys for g in group) == 1 for group in self.one_of) and all(
@@ -653,9 +657,19 @@ class Obj(T):
             values[key] = value
             where[key] = vnode if keep else vnode.start_mark
         # every pair made a value: its keys are the values' (none repeats)
-        keys: Mapping[str, object] = values if len(values) == len(pairs) else mapping(node)
-        if not self._required <= keys.keys() or (self._groups and not self._groups_met(keys.keys())):
-            ok = self._missing(node, keys, ctx, meant) and ok
+        if len(values) == len(pairs):
+            shape = tuple(values)
+            whole = self._shapes.get(shape)
+            if whole is None:
+                whole = self._required <= values.keys() and (not self._groups or self._groups_met(values.keys()))
+                if len(self._shapes) < 256:
+                    self._shapes[shape] = whole
+            if not whole:
+                ok = self._missing(node, values, ctx, meant) and ok
+        else:
+            keys = mapping(node)
+            if not self._required <= keys.keys() or (self._groups and not self._groups_met(keys.keys())):
+                ok = self._missing(node, keys, ctx, meant) and ok
         if not ok:
             return INVALID
         return Rec(self.name, values, node.start_mark, where)

@@ -49,8 +49,29 @@ def clean_line(text: str) -> str:
     return " ".join(clean(text).split())
 
 
+_WORD_RE = re.compile(r"[\w’'-]+")
+_WORD_CHAR = re.compile(r"[\w’'-]")
+# for counting in UTF-8 bytes: an ASCII word character (a letter, a digit, _, '
+# or -) becomes "a", any other ASCII character a space, and every byte of a
+# non-ASCII character "a" (those that are not word characters are made spaces first)
+_WORD_BYTES = bytes(97 if i > 127 or chr(i).isalnum() or chr(i) in "_'-" else 32 for i in range(256))
+_ASCII_BYTES = bytes(range(128))
+
+
 def word_count(text: str) -> int:
-    return len(re.findall(r"[\w’'-]+", unicodedata.normalize("NFC", text)))
+    """The words of a text: its runs of letters, digits, _, ', ’ and - (after NFC normalisation)."""
+    text = unicodedata.normalize("NFC", text)
+    if len(text) < 200:
+        return len(_WORD_RE.findall(text))
+    # a long text (a whole story's): the same count from its bytes, with no
+    # string made for each word
+    data = text.encode("utf-8", "surrogatepass")
+    if not text.isascii():
+        for ch in set(data.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")):
+            if not _WORD_CHAR.match(ch):
+                data = data.replace(ch.encode("utf-8", "surrogatepass"), b" ")
+    marked = data.translate(_WORD_BYTES)
+    return marked.count(b" a") + marked.startswith(b"a")
 
 
 class TemplateError(Exception):
@@ -157,10 +178,13 @@ def compile_template(
     suggest: Callable[[str], str] | None = None,
     *,
     player_default: str = DEFAULT_PLAYER,
+    compiled: dict[tuple[str, str], Expr] | None = None,
 ) -> Template:
     """Compile text; raises TemplateError (with a character offset) on problems.
 
-    ``player_default`` is what ``{player}`` shows when the game has no name.
+    ``player_default`` is what ``{player}`` shows when the game has no name;
+    ``compiled`` keeps conditions compiled with the same symbols, by (text,
+    type), for reuse (a condition that does not compile is not kept).
     """
     if "{" not in source and "}" not in source:  # most text: nothing to fill in
         return Template(source, (source,) if source else ())
@@ -186,7 +210,10 @@ def compile_template(
         if inner.startswith("if ") or inner == "if":
             cond_text = inner[2:].strip()
             try:
-                expr = compile_expr(cond_text, symbols, "bool", suggest)
+                found = compiled.get((cond_text, "bool")) if compiled is not None else None
+                expr = found if found is not None else compile_expr(cond_text, symbols, "bool", suggest)
+                if compiled is not None:
+                    compiled[(cond_text, "bool")] = expr
             except ConditionError as exc:
                 # offset of the condition inside the text
                 start = m.start() + m.group().index(cond_text) if cond_text else m.start()

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import re
+import unicodedata
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from game.story.conditions import Symbol
-from game.story.text import TemplateError, clean, clean_line, compile_template
+from game.story.text import TemplateError, clean, clean_line, compile_template, word_count
 
 SYMBOLS = {"us": Symbol("number", lambda s: s.us), "ok": Symbol("bool", lambda s: s.ok)}
 
@@ -59,3 +63,17 @@ def test_clean_strips_control_sequences() -> None:
 def test_clean_keeps_rtl_and_combining_text() -> None:
     text = "سلام e\u0301"
     assert clean(text) == text
+
+
+# letters, digits, quotes, dashes, spaces, punctuation, a combining accent, a
+# lone surrogate, emoji: the kinds of characters the byte count must treat as the regex does
+_WORDY = st.text(st.sampled_from(list("ab z,.'-’_é—\u0301\ud800 \n\t1٣ßx€😀·")) | st.characters(), max_size=800)
+
+
+@settings(max_examples=400)
+@given(_WORDY)
+def test_word_count_is_the_regex_count(text: str) -> None:
+    """Long texts are counted from their bytes: the same words as the regex finds."""
+    expected = len(re.findall(r"[\w’'-]+", unicodedata.normalize("NFC", text)))
+    assert word_count(text) == expected
+    assert word_count(text * 3) == len(re.findall(r"[\w’'-]+", unicodedata.normalize("NFC", text * 3)))
