@@ -323,7 +323,9 @@ def compose(text: str, display: str, loader: type | None = None) -> YNode | None
                     raise _fail("Y013", _pos(display, event), length=len(raw), limit=MAX_SCALAR_CHARS)
                 mark = event.start_mark
                 style = event.style
-                if not style and event.implicit[0]:  # libyaml says "" for plain, PyYAML None
+                # plain and untagged: resolved (a number, a bool ...); the non-specific tag "!"
+                # makes text, as YAML says (libyaml and PyYAML disagree on its "implicit" for "!" alone)
+                if not style and event.implicit[0] and tag is None:  # libyaml says "" for plain, PyYAML None
                     # most plain words are text: the resolver is asked only
                     # when the first character may start a number, a bool, ...
                     if not raw or raw[0] in may_resolve:
