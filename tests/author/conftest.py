@@ -1,18 +1,18 @@
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from game.cli import main
 from game.story import Story, load_story
+
+from ..scripts import load_script
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -21,14 +21,7 @@ SHIPPED = ROOT / "story"
 TIGHTROPE = Path(sys.executable).with_name("tightrope")
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    """Import a script of the checkout (benchmarks/ is not an installed package)."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+_load = load_script
 
 
 gen_story = _load("tightrope_bench_gen_story", ROOT / "benchmarks" / "gen_story.py")

@@ -9,7 +9,6 @@ processes it started may outlive it. Game processes are found by reading
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import re
@@ -24,13 +23,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 
 import aiohttp
 import pytest
 
 from game.classroom.serve import banner, game_command, page_template, play_arguments, public_url_for
 
+from ..scripts import load_script
 from .conftest import ROOT, STARTER
 
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -41,17 +40,7 @@ def fetch(url: str) -> tuple[int, str]:
         return r.status, r.read().decode("utf-8")
 
 
-def _load_bench() -> ModuleType:
-    """benchmarks/serve_bench.py (not an installed package), for its reading of process trees in /proc."""
-    spec = importlib.util.spec_from_file_location("tightrope_serve_bench", ROOT / "benchmarks" / "serve_bench.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = load_script("tightrope_serve_bench", ROOT / "benchmarks" / "serve_bench.py")  # its reading of process trees in /proc
 ANSI: re.Pattern[bytes] = bench.ANSI
 free_port: Callable[[], int] = bench.free_port
 needs_proc = pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="finds a server's processes in /proc (Linux)")

@@ -3,15 +3,13 @@ well-formed HTML with a print stylesheet that fits A4 and Letter."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from ..scripts import load_script
 from .conftest import ROOT
 
 PACK = ROOT / "docs" / "teaching"
@@ -21,16 +19,7 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 FORBIDDEN = {"script", "link", "img", "iframe", "object", "embed", "video", "audio", "source", "base", "form"}
 
 
-def load_build() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("handouts_build", HANDOUTS / "build.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-build = load_build()
+build = load_script("handouts_build", HANDOUTS / "build.py")
 NAMES = sorted(build.HANDOUTS)
 
 

@@ -31,17 +31,12 @@ from game.tui.help import GlossaryScreen  # noqa: E402
 from game.tui.dialogs import InterludeScreen, NewGameDialog  # noqa: E402
 from game.tui.screens import EndingScreen, GameScreen  # noqa: E402
 from game.session import Session, Settings  # noqa: E402
+from ..scripts import load_script  # noqa: E402
 
 
 def _corpus() -> Any:
     """test_corpus.py, loaded by its path (pytest imports test modules by path, not by name)."""
-    spec = importlib.util.spec_from_file_location("tightrope_hostile_corpus", Path(__file__).with_name("test_corpus.py"))
-    assert spec is not None and spec.loader is not None
-    if spec.name not in sys.modules:
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # its dataclasses look their module up
-        spec.loader.exec_module(module)
-    return sys.modules[spec.name]
+    return load_script("tightrope_hostile_corpus", Path(__file__).with_name("test_corpus.py"))
 
 
 corpus = _corpus()

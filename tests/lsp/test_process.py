@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import signal
 import sys
@@ -11,11 +10,12 @@ import tempfile
 import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from lsprotocol import types as t
 from pygls.lsp.client import LanguageClient
+
+from ..scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 NODES = ROOT / "tests" / "stories" / "starter" / "nodes.yaml"
@@ -23,16 +23,7 @@ NODES = ROOT / "tests" / "stories" / "starter" / "nodes.yaml"
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads child processes from /proc")
 
 
-def _bench() -> ModuleType:
-    """benchmarks/lsp_bench.py (not an installed package), for its look at child processes."""
-    spec = importlib.util.spec_from_file_location("tightrope_lsp_bench", ROOT / "benchmarks" / "lsp_bench.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-children = _bench().children
+children = load_script("tightrope_lsp_bench", ROOT / "benchmarks" / "lsp_bench.py").children  # its look at child processes
 
 
 def alive(pid: int) -> bool:
