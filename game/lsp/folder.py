@@ -209,16 +209,25 @@ def run_check(job: CheckJob) -> tuple[list[Problem], str | None]:
 
 def run_index(job: IndexJob) -> list[FileIndex]:
     """Index the changed files (run in a worker process); if the server asks
-    it to stop meanwhile (a newer change is waiting), the files indexed so far."""
+    it to stop meanwhile (a newer change is waiting), the files indexed so far.
+
+    Of the files with no index yet (``job.finish``), the first is always
+    indexed in full, so that every job gets one further; the others stop too,
+    and are in the next job. A change typed while a story is first indexed
+    (11 files, about 140 ms for the shipped story) waits for one file at most,
+    not for all of them."""
     if _OWN_GC:
         _collect()  # the diagnostics are sent: now is the time
     stop = _STOP.is_set if _STOP is not None else None
     out = []
+    finished = False  # one file with no index yet is finished in full, whatever the server asks
     for name, text in job.files:
+        must = name in job.finish and not finished
         try:
-            out.append(index_file(name, text, None if name in job.finish else stop))
+            out.append(index_file(name, text, None if must else stop))
         except IndexStopped:
             continue  # (the next one stops at once, unless it is to be finished)
+        finished = finished or must
     return out
 
 

@@ -101,7 +101,7 @@ def test_the_story_folder_is_the_nearest_holding_a_story_section(tmp_path: Path)
     assert finder.root_of(story / "acts" / "act1.yaml", {}) == story / "acts"
 
 
-def test_the_workers_indexing_stops_when_asked_but_finishes_a_file_it_never_indexed() -> None:
+def test_the_workers_indexing_stops_when_asked_but_finishes_one_file_it_never_indexed() -> None:
     import threading
 
     from game.lsp.folder import IndexJob, run_index, use_stop
@@ -128,6 +128,10 @@ def test_the_workers_indexing_stops_when_asked_but_finishes_a_file_it_never_inde
         assert run_index(job) == []  # set before it starts: nothing...
         finish = IndexJob(job.files, frozenset({str(big)}))
         assert [Path(f.file) for f in run_index(finish)] == [big]  # ...but a file with no index yet
+        both = IndexJob(job.files, frozenset({str(small), str(big)}))
+        assert [Path(f.file) for f in run_index(both)] == [small]  # one of them: the other waits for the next job
+        rest = IndexJob(job.files[1:], frozenset({str(big)}))
+        assert [Path(f.file) for f in run_index(rest)] == [big]
     finally:
         use_stop(None)
 
