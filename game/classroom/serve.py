@@ -149,10 +149,33 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+# the page gives the game the keyboard once the game has drawn its first
+# screen, so a student can press n without clicking first and sees the keys in
+# the footer (Textual's web driver starts the game blurred, with an empty
+# footer, until the page says it has focus; xterm.js reads keys from its
+# hidden textarea and says "focus" when that textarea gets it)
+FOCUS_SCRIPT = """    <script>
+      (function () {
+        var tries = 0;
+        function focusTerminal() {
+          var input = document.querySelector(".xterm-helper-textarea");
+          if (input && document.body.classList.contains("-first-byte")) {
+            setTimeout(function () { input.blur(); input.focus(); }, 300);
+          } else if (++tries < 600) {
+            setTimeout(focusTerminal, 100);
+          }
+        }
+        window.addEventListener("load", focusTerminal);
+      })();
+    </script>
+"""
+
+
 def page_template() -> str:
-    """textual-serve's page without the external font and with a title."""
+    """textual-serve's page without the external font, with a title, and with the terminal focused on load."""
     original = (Path(textual_serve.__file__).parent / "templates" / "app_index.html").read_text(encoding="utf-8")
     text = re.sub(r"[ \t]*<link[^>]*fonts\.googleapis\.com[^>]*>\n?", "", original)
+    text = text.replace("</body>", FOCUS_SCRIPT + "  </body>", 1)
     return text.replace("<head>", "<head>\n    <title>{{ application.name }}</title>", 1)
 
 

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from datetime import date
@@ -171,6 +172,34 @@ class Playing:
         self.proc.stdin.close()
         # 3: the input ended before an ending (an unfinished game, kept in its save)
         assert self.proc.wait(30) in (0, 3), self.proc.stderr.read() if self.proc.stderr else ""
+
+
+@needs_proc
+@needs_chromium
+def test_a_students_tab_has_the_keyboard_and_shows_the_keys_without_a_click(tmp_path: Path) -> None:
+    """Textual's web driver starts a game blurred, and a blurred game draws an
+    empty footer: the page focuses its terminal once the game has drawn."""
+    port = free_port()
+    with server(serve_args(port, tmp_path / "saves"), port):
+        browser = Browser(1000, 600)
+        try:
+            browser.go(f"http://127.0.0.1:{port}/")
+            assert browser.wait_for("return document.body.classList.contains('-first-byte')", within=60)
+            assert browser.wait_for(
+                "return document.activeElement && document.activeElement.className === 'xterm-helper-textarea'"
+            )
+
+            def footer_text() -> int:  # the footer is the bottom row: light text on it once the keys are drawn
+                rows = browser.pixels()
+                band = rows[len(rows) * 9 // 10 :]
+                return sum(1 for row in band for r, g, b in row if 600 < r + g + b < 740)
+
+            deadline = time.monotonic() + 20
+            while footer_text() < 200 and time.monotonic() < deadline:
+                time.sleep(0.3)
+            assert footer_text() >= 200, "the footer's keys are not drawn"
+        finally:
+            browser.close()
 
 
 @needs_proc

@@ -10,9 +10,11 @@ import base64
 import json
 import shutil
 import socket
+import struct
 import subprocess
 import time
 import urllib.request
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +90,10 @@ class Browser:
         path.write_bytes(base64.b64decode(self._s("GET", "/screenshot")))
         return path
 
+    def pixels(self) -> list[list[tuple[int, int, int]]]:
+        """The page as it looks now: rows of (red, green, blue)."""
+        return png_pixels(base64.b64decode(self._s("GET", "/screenshot")))
+
     def print_pdf(self, path: Path) -> Path:
         path.write_bytes(base64.b64decode(self._s("POST", "/print", {"background": False, "shrinkToFit": True})))
         return path
@@ -104,3 +110,44 @@ class Browser:
             except subprocess.TimeoutExpired:
                 self.driver.kill()
                 self.driver.wait(5)
+
+
+def png_pixels(data: bytes) -> list[list[tuple[int, int, int]]]:
+    """Decode an 8-bit RGB or RGBA PNG without interlacing (what Chromium's screenshots are) into rows of pixels."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    pos, packed, width, height, step = 8, b"", 0, 0, 0
+    while pos < len(data):
+        size, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + size]
+        pos += 12 + size
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            if depth != 8 or interlace or colour not in (2, 6):
+                raise ValueError(f"unsupported PNG (depth {depth}, colour type {colour}, interlace {interlace})")
+            step = 4 if colour == 6 else 3
+        elif kind == b"IDAT":
+            packed += body
+    raw, stride = zlib.decompress(packed), width * step
+    rows: list[list[tuple[int, int, int]]] = []
+    prev, i = bytearray(stride), 0
+    for _ in range(height):
+        kind, line = raw[i], bytearray(raw[i + 1 : i + 1 + stride])
+        i += 1 + stride
+        for x in range(stride):
+            a = line[x - step] if x >= step else 0
+            b = prev[x]
+            c = prev[x - step] if x >= step else 0
+            if kind == 1:
+                line[x] = (line[x] + a) & 255
+            elif kind == 2:
+                line[x] = (line[x] + b) & 255
+            elif kind == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif kind == 4:
+                guess = a + b - c
+                pa, pb, pc = abs(guess - a), abs(guess - b), abs(guess - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append([(line[x], line[x + 1], line[x + 2]) for x in range(0, stride, step)])
+        prev = line
+    return rows
