@@ -18,7 +18,7 @@ from game.tui.help import GlossaryScreen, HelpScreen
 from game.tui.rationale import RationaleDialog
 from game.tui.saves_screen import SavesDialog
 from game.tui.screens import EndingScreen, GameScreen
-from game.tui.title import TitleScreen
+from game.tui.title import TitleMenu, TitleScreen
 from game.tui.widgets import ChoiceList, MeterBar, MetersPanel
 
 from .conftest import STARTER, drive, make_app, press, screen_text, type_into
@@ -249,19 +249,37 @@ def test_title_menu_works_by_mouse_and_arrows(saves: Path) -> None:
     app = make_app(saves=saves, seed=1)
 
     async def script(pilot: Pilot[int]) -> None:
-        await pilot.click("#menu-glossary")
+        menu = app.screen.query_one("#menu", TitleMenu)
+
+        def at(action: str) -> tuple[int, int]:  # where an item is drawn in the menu
+            cols, cell = menu.grid()
+            index = [item.action for item in menu.shown()].index(action)
+            return menu.indent() + (index % cols) * (cell + menu.GUTTER) + 2, index // cols
+
+        assert app.screen.focused is menu and menu.highlighted == "new_game"
+        await pilot.hover("#menu", offset=at("help"))
+        assert menu.hover == "help"
+        await pilot.click("#menu", offset=at("glossary"))
         await pilot.pause()
         assert isinstance(app.screen, GlossaryScreen)
         await press(pilot, "escape")
-        assert app.screen.focused is not None and app.screen.focused.id == "menu-glossary"
+        assert app.screen.focused is menu and menu.highlighted == "glossary"
         await press(pilot, "up", "up", "up", "up")  # Who's who, Endings, Load (no scenarios, Continue disabled), New game
-        assert app.screen.focused is not None and app.screen.focused.id == "menu-new_game"
+        assert menu.highlighted == "new_game"
+        await press(pilot, "up")  # stays at the first
+        assert menu.highlighted == "new_game"
         await press(pilot, "down", "down", "down", "down", "down")  # Load, Endings, Who's who, Glossary, Help
-        assert app.screen.focused is not None and app.screen.focused.id == "menu-help"
+        assert menu.highlighted == "help"
         await press(pilot, "enter")
         assert isinstance(app.screen, HelpScreen)
         await press(pilot, "escape")
-        await pilot.click("#menu-new_game")
+        await pilot.click("#menu", offset=at("continue_game"))  # disabled: nothing happens
+        await pilot.pause()
+        assert isinstance(app.screen, TitleScreen) and menu.highlighted == "help"
+        await pilot.click("#menu", offset=(at("load")[0] - 3, 0))  # the gutter between two items: nothing
+        await pilot.pause()
+        assert isinstance(app.screen, TitleScreen)
+        await pilot.click("#menu", offset=at("new_game"))
         await pilot.pause()
         assert isinstance(app.screen, NewGameDialog)
 
@@ -397,7 +415,7 @@ def test_continue_loads_the_latest_save(saves: Path) -> None:
     app = make_app(saves=saves, seed=1, name="Ayesha")
 
     async def script(pilot: Pilot[int]) -> None:
-        assert app.screen.query_one("#menu-continue_game", Button).disabled
+        assert not app.screen.query_one("#menu", TitleMenu).is_enabled("continue_game")
         await new_game(pilot)
         await press(pilot, "1", "q", "y")
         assert isinstance(app.screen, TitleScreen)
