@@ -10,7 +10,6 @@ screens (game.tui.screens) load when a game starts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text as RichText
@@ -147,11 +146,13 @@ class TitleMenu(Widget, can_focus=True):
     GUTTER = 1
     WIDTH = 76  # the grid's width at most, centred in the widget
 
-    @dataclass(frozen=True)
     class Item:
-        action: str
-        label: str
-        key: str
+        """One item: the app action it runs, its label and its key."""
+
+        __slots__ = ("action", "label", "key")
+
+        def __init__(self, action: str, label: str, key: str) -> None:
+            self.action, self.label, self.key = action, label, key
 
     class Picked(Message):
         """An item was picked (by Enter, Space or a click)."""
@@ -311,9 +312,8 @@ class TitleScreen(MainScreen):
                 yield Text(Content.styled("Loading the story…", "italic"), id="story-title")
                 yield Text(id="premise")
                 yield Text(id="content-note")
-        with Vertical(id="title-menu"):
-            yield TitleMenu([TitleMenu.Item(action, label, key) for action, label, key in self.MENU], id="menu")
-            yield Text(id="continue-detail", classes="hint")
+        yield TitleMenu([TitleMenu.Item(action, label, key) for action, label, key in self.MENU], id="menu")
+        yield Text(id="continue-detail", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
