@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, OptionList
+from textual.widgets._footer import FooterKey
 
 from game.cli import main
 from game.saves import AUTOSAVE
@@ -824,3 +825,36 @@ def test_the_shipped_story_opens(saves: Path) -> None:
             assert label in shown
 
     drive(app, script, (80, 24))
+
+
+def footer_keys(pilot: Pilot[int]) -> list[str]:
+    return [key.description for key in pilot.app.screen.query(FooterKey)]
+
+
+def test_a_class_neither_sees_nor_uses_the_reload_key(saves: Path, starter_copy: Path) -> None:
+    """Reloading the story is an author's key: gone from the footer in classroom mode, and r does nothing."""
+    author = make_app(story=starter_copy, saves=saves / "author", seed=1)
+
+    async def authoring(pilot: Pilot[int]) -> None:
+        assert "Reload" in footer_keys(pilot)
+        await new_game(pilot)
+        assert "Reload" in footer_keys(pilot)
+        before = author.session.story
+        await press(pilot, "r")
+        assert author.session.story is not before  # read again
+
+    drive(author, authoring)
+    student = make_app(story=starter_copy, saves=saves / "class", seed=1, classroom=True, name="Amina")
+
+    async def in_class(pilot: Pilot[int]) -> None:
+        assert "Reload" not in footer_keys(pilot)
+        await press(pilot, "n")
+        await pilot.pause()
+        await press(pilot, "enter")
+        assert isinstance(pilot.app.screen, GameScreen)
+        assert "Reload" not in footer_keys(pilot) and "Undo" in footer_keys(pilot)
+        before = student.session.story
+        await press(pilot, "r", "ctrl+r")
+        assert student.session.story is before and isinstance(pilot.app.screen, GameScreen)
+
+    drive(student, in_class)
