@@ -127,7 +127,12 @@ class Term:
 
 
 def environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL")}
+    # PYTHONDONTWRITEBYTECODE (set on some CI machines and sandboxes) would have
+    # every start compile the game's own modules from source again, while
+    # Textual's come compiled from its install: both are timed with their
+    # bytecode cached, as on a player's machine after the first start (the
+    # untimed warm-up start writes it)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL") and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(TERM="xterm-256color", COLORTERM="truecolor", LANG=env.get("LANG", "C.UTF-8"))
     env.pop("NO_COLOR", None)
     return env

@@ -150,6 +150,7 @@ class TightropeApp(App[int]):
 
     def _opened(self, session: Session) -> None:
         self._session = session
+        self.refresh_bindings()  # a class's settings hide the author's keys
         for screen in self.screen_stack:
             screen.post_message(SessionReady())
         if self.start_load:
@@ -563,6 +564,12 @@ class TightropeApp(App[int]):
             return
         self.notify(f"Decision record written to {path}", title="Exported", markup=False, timeout=10)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Reloading the story is an author's key: a class (``--classroom``, ``serve``) neither sees nor uses it."""
+        if action == "reload" and self._session is not None and self._session.settings.fixed:
+            return False
+        return True
+
     # ------------------------------------------------------------ reload
     def action_reload(self) -> None:
         if self._later(self.action_reload):
@@ -627,7 +634,8 @@ class TightropeApp(App[int]):
         if s.state is not None and s.state.turn:
             yield SystemCommand("Decisions", "Every decision so far, with what it changed", self.action_decisions)
         yield SystemCommand("Help", "How to play and every key", self.action_help)
-        yield SystemCommand("Reload story", "Load the story again from disk and carry on (hot reload)", self.action_reload)
+        if self.check_action("reload", ()):
+            yield SystemCommand("Reload story", "Load the story again from disk and carry on (hot reload)", self.action_reload)
         if self.author_watch:
             yield SystemCommand("Watch", "Every flag and visit count (for authors)", self.action_watch)
         toggle = getattr(screen, "action_toggle_advisors", None)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, OptionList
+from textual.widgets._footer import FooterKey
 
 from game.cli import main
 from game.saves import AUTOSAVE
@@ -18,7 +19,7 @@ from game.tui.help import GlossaryScreen, HelpScreen
 from game.tui.rationale import RationaleDialog
 from game.tui.saves_screen import SavesDialog
 from game.tui.screens import EndingScreen, GameScreen
-from game.tui.title import TitleScreen
+from game.tui.title import TitleMenu, TitleScreen
 from game.tui.widgets import ChoiceList, MeterBar, MetersPanel
 
 from .conftest import STARTER, drive, make_app, press, screen_text, type_into
@@ -249,19 +250,37 @@ def test_title_menu_works_by_mouse_and_arrows(saves: Path) -> None:
     app = make_app(saves=saves, seed=1)
 
     async def script(pilot: Pilot[int]) -> None:
-        await pilot.click("#menu-glossary")
+        menu = app.screen.query_one("#menu", TitleMenu)
+
+        def at(action: str) -> tuple[int, int]:  # where an item is drawn in the menu
+            cols, cell = menu.grid()
+            index = [item.action for item in menu.shown()].index(action)
+            return menu.indent() + (index % cols) * (cell + menu.GUTTER) + 2, index // cols
+
+        assert app.screen.focused is menu and menu.highlighted == "new_game"
+        await pilot.hover("#menu", offset=at("help"))
+        assert menu.hover == "help"
+        await pilot.click("#menu", offset=at("glossary"))
         await pilot.pause()
         assert isinstance(app.screen, GlossaryScreen)
         await press(pilot, "escape")
-        assert app.screen.focused is not None and app.screen.focused.id == "menu-glossary"
+        assert app.screen.focused is menu and menu.highlighted == "glossary"
         await press(pilot, "up", "up", "up", "up")  # Who's who, Endings, Load (no scenarios, Continue disabled), New game
-        assert app.screen.focused is not None and app.screen.focused.id == "menu-new_game"
+        assert menu.highlighted == "new_game"
+        await press(pilot, "up")  # stays at the first
+        assert menu.highlighted == "new_game"
         await press(pilot, "down", "down", "down", "down", "down")  # Load, Endings, Who's who, Glossary, Help
-        assert app.screen.focused is not None and app.screen.focused.id == "menu-help"
+        assert menu.highlighted == "help"
         await press(pilot, "enter")
         assert isinstance(app.screen, HelpScreen)
         await press(pilot, "escape")
-        await pilot.click("#menu-new_game")
+        await pilot.click("#menu", offset=at("continue_game"))  # disabled: nothing happens
+        await pilot.pause()
+        assert isinstance(app.screen, TitleScreen) and menu.highlighted == "help"
+        await pilot.click("#menu", offset=(at("load")[0] - 3, 0))  # the gutter between two items: nothing
+        await pilot.pause()
+        assert isinstance(app.screen, TitleScreen)
+        await pilot.click("#menu", offset=at("new_game"))
         await pilot.pause()
         assert isinstance(app.screen, NewGameDialog)
 
@@ -397,7 +416,7 @@ def test_continue_loads_the_latest_save(saves: Path) -> None:
     app = make_app(saves=saves, seed=1, name="Ayesha")
 
     async def script(pilot: Pilot[int]) -> None:
-        assert app.screen.query_one("#menu-continue_game", Button).disabled
+        assert not app.screen.query_one("#menu", TitleMenu).is_enabled("continue_game")
         await new_game(pilot)
         await press(pilot, "1", "q", "y")
         assert isinstance(app.screen, TitleScreen)
@@ -806,3 +825,36 @@ def test_the_shipped_story_opens(saves: Path) -> None:
             assert label in shown
 
     drive(app, script, (80, 24))
+
+
+def footer_keys(pilot: Pilot[int]) -> list[str]:
+    return [key.description for key in pilot.app.screen.query(FooterKey)]
+
+
+def test_a_class_neither_sees_nor_uses_the_reload_key(saves: Path, starter_copy: Path) -> None:
+    """Reloading the story is an author's key: gone from the footer in classroom mode, and r does nothing."""
+    author = make_app(story=starter_copy, saves=saves / "author", seed=1)
+
+    async def authoring(pilot: Pilot[int]) -> None:
+        assert "Reload" in footer_keys(pilot)
+        await new_game(pilot)
+        assert "Reload" in footer_keys(pilot)
+        before = author.session.story
+        await press(pilot, "r")
+        assert author.session.story is not before  # read again
+
+    drive(author, authoring)
+    student = make_app(story=starter_copy, saves=saves / "class", seed=1, classroom=True, name="Amina")
+
+    async def in_class(pilot: Pilot[int]) -> None:
+        assert "Reload" not in footer_keys(pilot)
+        await press(pilot, "n")
+        await pilot.pause()
+        await press(pilot, "enter")
+        assert isinstance(pilot.app.screen, GameScreen)
+        assert "Reload" not in footer_keys(pilot) and "Undo" in footer_keys(pilot)
+        before = student.session.story
+        await press(pilot, "r", "ctrl+r")
+        assert student.session.story is before and isinstance(pilot.app.screen, GameScreen)
+
+    drive(student, in_class)

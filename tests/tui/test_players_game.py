@@ -10,6 +10,7 @@ author's watch, and the title drawn before the story is loaded.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -101,6 +102,23 @@ def assert_choices_whole(app: TightropeApp, every_one_visible: bool = True) -> N
         assert flat(choices.prompt_text(k)) == flat(f"{k + 1} {choice_line(s.story, opt)}")
 
 
+async def settled_choices_whole(pilot: Pilot[int], every_one_visible: bool = True, within: float = 3.0) -> None:
+    """assert_choices_whole once the screen has settled: a change of width (a panel shown or hidden,
+    the terminal resized) is laid out over two refreshes, the second when the widgets hear their new
+    size; a player sees the first for a frame or two. Fails if it never settles within ``within`` s."""
+    app = pilot.app
+    assert isinstance(app, TightropeApp)
+    deadline = time.monotonic() + within
+    while True:
+        await pilot.pause(0.05)
+        try:
+            assert_choices_whole(app, every_one_visible)
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+
+
 # ------------------------------------------------------------------ the screen at 80x24
 def test_first_decision_at_80x24_every_choice_and_the_main_meters(saves: Path) -> None:
     app = make_app(story=SHIPPED, saves=saves, seed=1)
@@ -143,16 +161,13 @@ def test_eight_delegations_after_reload_and_the_palettes_keys(saves: Path) -> No
         await press(pilot, "r")  # reload: the screen is rebuilt
         await pilot.pause()
         assert isinstance(app.screen, GameScreen)
-        assert_choices_whole(app)
+        await settled_choices_whole(pilot)
         app.action_show_help_panel()  # the palette's "Keys": a panel takes part of the width
-        await pilot.pause()
-        assert_choices_whole(app, every_one_visible=False)
+        await settled_choices_whole(pilot, every_one_visible=False)
         app.action_hide_help_panel()
-        await pilot.pause()
-        assert_choices_whole(app)
+        await settled_choices_whole(pilot)
         await pilot.resize_terminal(100, 30)
-        await pilot.pause()
-        assert_choices_whole(app)
+        await settled_choices_whole(pilot)
 
     drive(app, script, (80, 24))
 
