@@ -18,8 +18,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
 
-from yaml.nodes import ScalarNode
-
 from .codes import CODES, problem
 from .conditions import ConditionError, Expr, Getter, StateView, Symbol, Type, compile_expr, names
 from .diagnostics import Pos, Problem, did_you_mean
@@ -46,7 +44,7 @@ from .model import (
 )
 from .spec import Ctx, Entries, Located, Rec
 from .text import DEFAULT_PLAYER, Template, TemplateError, compile_template, word_count
-from .yamlsafe import mark_pos, position_in
+from .yamlsafe import ScalarNode, mark_pos, position_in
 
 SECTIONS = ("characters", "scenarios", "meters", "flags", "nodes", "events", "endings", "glossary", "sources")
 # ids a condition can name share one namespace
@@ -82,6 +80,16 @@ class Symbols(Mapping[str, Symbol]):
             self.counted[name] = sym
             return sym
         raise KeyError(name)
+
+    def get(self, name: str, default: Symbol | None = None) -> Symbol | None:  # type: ignore[override]
+        # Mapping.get goes through __getitem__ and a KeyError: templates ask for every {name}
+        sym = self.fixed.get(name)
+        if sym is not None:
+            return sym
+        try:
+            return self[name]
+        except KeyError:
+            return default
 
     def __iter__(self) -> Iterator[str]:
         yield from self.fixed
@@ -668,9 +676,12 @@ def build_story(b: Builder, recs: Sequence[Rec], digest: str, files: Sequence[st
     )
 
 
-def count_words(texts: Sequence[str]) -> int:
-    """The words of many texts, counted in one pass (a newline joins no two words)."""
-    return word_count("\n".join(texts))
+def count_words(texts: Sequence[str], chunk: int = 1000) -> int:
+    """The words of many texts, counted a thousand texts at a time (a newline
+    joins no two words): a big story's whole text joined, encoded and
+    translated at once would be three copies of it at the check's busiest
+    moment for memory."""
+    return sum(word_count("\n".join(texts[at : at + chunk])) for at in range(0, len(texts), chunk))
 
 
 # an id defined in a file that could not be parsed (``id: a1_cable``, ``{id: x``)

@@ -1,0 +1,101 @@
+"""The checker's speed work keeps its promises: the slotted tree libyaml's
+composer builds, and the positions records keep."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+import yaml.nodes
+
+from game.story import check_story, spec, yamlsafe
+
+
+@pytest.mark.skipif(yamlsafe._FAST is None, reason="PyYAML without libyaml")
+def test_fast_tree_is_made_of_slotted_nodes_and_pyyaml_is_left_as_it_was() -> None:
+    tree, checked = yamlsafe.compose_tree("a: [b, 'c']\n", "f.yaml")
+    assert not checked
+    assert tree.__class__ is yamlsafe.MappingNode
+    key, value = tree.value[0]
+    assert key.__class__ is yamlsafe.ScalarNode and value.__class__ is yamlsafe.SequenceNode
+    assert [v.style for v in value.value] == ["", "'"]
+    assert not hasattr(key, "__dict__")  # slots: no dict per value
+    # PyYAML's own composer still makes PyYAML's nodes, before and after
+    node = yaml.compose("a: b\n", Loader=yaml.CSafeLoader)
+    assert node.__class__ is yaml.nodes.MappingNode and node.value[0][0].__class__ is yaml.nodes.ScalarNode
+    import yaml._yaml as c_yaml
+
+    assert c_yaml.ScalarNode is yaml.nodes.ScalarNode and c_yaml.MappingNode is yaml.nodes.MappingNode
+
+
+@pytest.mark.skipif(yamlsafe._FAST is None, reason="PyYAML without libyaml")
+def test_fast_trees_from_threads_at_once_are_whole() -> None:
+    text = "".join(f"k{i}: [a, {{b: c}}, 'd']\n" for i in range(300))
+    bad: list[str] = []
+
+    def work() -> None:
+        for _ in range(20):
+            tree, _ = yamlsafe.compose_tree(text, "f.yaml")
+            classes = {v.__class__ for pair in tree.value for v in pair}
+            if classes - {yamlsafe.ScalarNode, yamlsafe.SequenceNode}:
+                bad.append(str(classes))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert bad == []
+
+
+def test_every_field_the_builder_asks_the_position_of_keeps_it() -> None:
+    """Rec.at(name) gives the field's own position only where the spec keeps
+    it (free text, lists of objects and tables keep none): every name the
+    builder asks for must be kept, or its messages would point at the object."""
+    source = (Path(spec.__file__).parent / "build.py").read_text(encoding="utf-8")
+    asked = set(re.findall(r'\.at\("([a-z_]+)"\)', source)) | {"goto", "warning", "warn_within", "below", "above"}
+    kept: dict[str, set[int]] = {}
+    for obj in _objects(spec.FILE):
+        if obj is spec.FILE:  # its fields are the sections: each object has its own position
+            continue
+        for name, how in obj._read.items():
+            kept.setdefault(name, set()).add(how[2])
+    missing = sorted(name for name in asked if name in kept and 0 in kept[name])
+    assert missing == []
+    assert asked - kept.keys() == set()
+
+
+def _objects(t: spec.T, seen: set[int] | None = None) -> list[spec.Obj]:
+    seen = set() if seen is None else seen
+    if id(t) in seen:
+        return []
+    seen.add(id(t))
+    out: list[spec.Obj] = []
+    if isinstance(t, spec.Obj):
+        out.append(t)
+        for f in t.fields.values():
+            out += _objects(f.type, seen)
+    elif isinstance(t, spec.List):
+        out += _objects(t.item, seen)
+    elif isinstance(t, spec.Table):
+        out += _objects(t.value, seen)
+    return out
+
+
+def test_a_wrong_goto_in_a_big_file_points_at_its_line(tmp_path: Path) -> None:
+    story = Path(__file__).parents[2] / "story"
+    for f in story.iterdir():
+        if f.suffix == ".yaml":
+            (tmp_path / f.name).write_bytes(f.read_bytes())
+    target = next(p for p in sorted(tmp_path.glob("*.yaml")) if "goto: " in p.read_text(encoding="utf-8"))
+    lines = target.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("goto: "))
+    column = lines[at].index("goto: ") + len("goto: ") + 1
+    lines[at] = lines[at][: column - 1] + "nowhere_at_all\n"
+    target.write_text("".join(lines), encoding="utf-8")
+    result = check_story(tmp_path)
+    r001 = [p for p in result.problems if p.code == "R001"]
+    assert [(p.pos.file, p.pos.line, p.pos.column) for p in r001] == [(str(target), at + 1, column)]
