@@ -30,14 +30,11 @@ import functools
 import io
 import os
 import re
-import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Union
 
 import yaml
-from yaml import nodes as ynodes
 from yaml.constructor import SafeConstructor
 from yaml.error import Mark
 from yaml.events import (
@@ -51,6 +48,7 @@ from yaml.events import (
     SequenceStartEvent,
     StreamEndEvent,
 )
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 from .codes import problem
@@ -158,8 +156,8 @@ _LETTER_STARTS = frozenset(c for c in _MAY_RESOLVE if c.isalpha())
 
 @functools.lru_cache(maxsize=4096)
 def _resolve_special(text: str) -> object:
-    tag = _RESOLVER.resolve(ynodes.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
-    node = ynodes.ScalarNode(tag, text)
+    tag = _RESOLVER.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    node = ScalarNode(tag, text)
     if tag == _TAG + "bool":
         return _CONSTRUCTOR.construct_yaml_bool(node)
     if tag == _TAG + "int":
@@ -477,65 +475,12 @@ def plain_value(node: YNode) -> object:
 # --------------------------------------------------------------------------
 # The checker's fast path
 # --------------------------------------------------------------------------
-# compose_tree() gives the checker a tree of the node classes below (the
+# compose_tree() gives the checker a tree of PyYAML's node classes (the
 # validator reads nothing else): ScalarNode (value: the text as written;
 # style: "" plain, "'" '"' quoted, "|" ">" block), SequenceNode and
 # MappingNode (value: the items, or the (key, value) pairs, in order), each
 # with the mark where it starts (name: the file's display name, line and
 # column from 0).
-
-
-class Node:
-    """A value of the checker's tree: PyYAML's node, with slots.
-
-    PyYAML's node classes keep their attributes in a dict; these keep them
-    in the object (about half the memory, and a third of the time to walk
-    and free a tree of 300,000 values). libyaml's composer makes them, see
-    :func:`_compose_fast`.
-    """
-
-    __slots__ = ("tag", "value", "start_mark", "end_mark")
-    tag: Any
-    value: Any  # text for a scalar, a list of nodes or of (key, value) pairs
-    start_mark: Mark
-    end_mark: Mark | None
-
-
-class ScalarNode(Node):
-    __slots__ = ("style",)
-    id = "scalar"
-
-    def __init__(self, tag: Any, value: str, start_mark: Mark, end_mark: Mark | None = None, style: str | None = None) -> None:
-        self.tag = tag
-        self.value = value
-        self.start_mark = start_mark
-        self.end_mark = end_mark
-        self.style = style
-
-
-class _Collection(Node):
-    __slots__ = ("flow_style",)
-
-    def __init__(
-        self, tag: Any, value: list[Any], start_mark: Mark, end_mark: Mark | None = None, flow_style: bool | None = None
-    ) -> None:
-        self.tag = tag
-        self.value = value
-        self.start_mark = start_mark
-        self.end_mark = end_mark
-        self.flow_style = flow_style
-
-
-class SequenceNode(_Collection):
-    __slots__ = ()
-    id = "sequence"
-
-
-class MappingNode(_Collection):
-    __slots__ = ()
-    id = "mapping"
-
-
 Tree = Node
 # values the fast path lets libyaml's composer build at most: each takes
 # about 350 bytes until the file's records are made
@@ -608,49 +553,6 @@ if getattr(yaml, "__with_libyaml__", False):
         _FAST = _CComposer
 
 
-# libyaml's composer (PyYAML's C module) makes each node with the class of
-# that name in its module, looked up node by node; PyYAML has no setting for
-# it. For the length of one composition the module's names point at the
-# classes above, under a lock, and then back at PyYAML's (nothing else in
-# the game reads YAML with PyYAML). If a PyYAML to come made its nodes some
-# other way, the self-test below turns the fast path off: compose() alone
-# then reads every file, slower and with the same answers.
-_SWAP = threading.Lock()
-_OURS = {"ScalarNode": ScalarNode, "SequenceNode": SequenceNode, "MappingNode": MappingNode}
-
-
-def _compose_fast(text: str, display: str) -> Tree | None:
-    """libyaml's composer's tree of one document, made of this module's node classes."""
-    assert _FAST is not None
-    names = vars(sys.modules[CParser.__module__])
-    with _SWAP:
-        theirs = {name: names[name] for name in _OURS}
-        names.update(_OURS)
-        parser = _FAST(_Source(text, display))
-        try:
-            return parser.get_single_node()  # type: ignore[no-any-return]
-        finally:
-            names.update(theirs)
-            parser.dispose()
-
-
-def _swap_works() -> bool:
-    try:
-        tree = _compose_fast("a: [b]\n", "self-test")
-    except Exception:  # noqa: BLE001 - any failure means: do not use the fast path
-        return False
-    return (
-        tree.__class__ is MappingNode
-        and tree.value[0][0].__class__ is ScalarNode
-        and tree.value[0][1].__class__ is SequenceNode
-        and ynodes.ScalarNode.__module__ == "yaml.nodes"
-    )
-
-
-if _FAST is not None and not _swap_works():
-    _FAST = None
-
-
 def _fast(text: str) -> bool:
     """Whether libyaml's composer may build this file's tree: it holds no
     anchor or tag (the validator does not look for them) and not so many
@@ -674,10 +576,13 @@ def compose_tree(text: str, display: str) -> tuple[Tree | None, bool]:
     if text.startswith("\ufeff"):
         text = text[1:]
     if _FAST is not None and _fast(text):
+        parser = _FAST(_Source(text, display))
         try:
-            return _compose_fast(text, display), False
+            return parser.get_single_node(), False
         except (yaml.YAMLError, UnicodeError):
             pass  # compose() finds the problem and says where
+        finally:
+            parser.dispose()
     return as_tree(compose(text, display)), True
 
 

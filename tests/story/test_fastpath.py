@@ -1,54 +1,11 @@
-"""The checker's speed work keeps its promises: the slotted tree libyaml's
-composer builds, and the positions records keep."""
+"""Records keep the positions the builder asks for, and no others."""
 
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
-import pytest
-import yaml
-import yaml.nodes
-
-from game.story import check_story, spec, yamlsafe
-
-
-@pytest.mark.skipif(yamlsafe._FAST is None, reason="PyYAML without libyaml")
-def test_fast_tree_is_made_of_slotted_nodes_and_pyyaml_is_left_as_it_was() -> None:
-    tree, checked = yamlsafe.compose_tree("a: [b, 'c']\n", "f.yaml")
-    assert not checked
-    assert tree.__class__ is yamlsafe.MappingNode
-    key, value = tree.value[0]
-    assert key.__class__ is yamlsafe.ScalarNode and value.__class__ is yamlsafe.SequenceNode
-    assert [v.style for v in value.value] == ["", "'"]
-    assert not hasattr(key, "__dict__")  # slots: no dict per value
-    # PyYAML's own composer still makes PyYAML's nodes, before and after
-    node = yaml.compose("a: b\n", Loader=yaml.CSafeLoader)
-    assert node.__class__ is yaml.nodes.MappingNode and node.value[0][0].__class__ is yaml.nodes.ScalarNode
-    import yaml._yaml as c_yaml
-
-    assert c_yaml.ScalarNode is yaml.nodes.ScalarNode and c_yaml.MappingNode is yaml.nodes.MappingNode
-
-
-@pytest.mark.skipif(yamlsafe._FAST is None, reason="PyYAML without libyaml")
-def test_fast_trees_from_threads_at_once_are_whole() -> None:
-    text = "".join(f"k{i}: [a, {{b: c}}, 'd']\n" for i in range(300))
-    bad: list[str] = []
-
-    def work() -> None:
-        for _ in range(20):
-            tree, _ = yamlsafe.compose_tree(text, "f.yaml")
-            classes = {v.__class__ for pair in tree.value for v in pair}
-            if classes - {yamlsafe.ScalarNode, yamlsafe.SequenceNode}:
-                bad.append(str(classes))
-
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert bad == []
+from game.story import check_story, spec
 
 
 def test_every_field_the_builder_asks_the_position_of_keeps_it() -> None:
