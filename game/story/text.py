@@ -25,6 +25,8 @@ from typing import Union
 
 from .codes import code_of, message
 from .conditions import ConditionError, Expr, Getter, StateView, Symbol, compile_expr, names
+from .diagnostics import one_line
+from .drafts import quick
 
 DEFAULT_PLAYER = "Player"  # what {player} shows when neither the player nor the story gives a name
 
@@ -84,7 +86,7 @@ class TemplateError(Exception):
 
     def __init__(self, code: str, message: str, offset: int, unknown: str | None = None) -> None:
         self.code = code
-        self.message = message
+        self.message = one_line(message)  # it may quote an author's text across lines
         self.offset = offset
         self.unknown = unknown
         super().__init__(message)
@@ -133,6 +135,9 @@ class Template:
         found: set[str] = set()
         _names(self.parts, found)
         return found
+
+
+_Var, _Template = quick(Var), quick(Template)  # one per text of a big story (see .drafts)
 
 
 def _render(parts: tuple[Part, ...], state: StateView, player: str, out: list[str]) -> None:
@@ -219,7 +224,7 @@ def compile_template(
     type), for reuse (a condition that does not compile is not kept).
     """
     if "{" not in source and "}" not in source:  # most text: nothing to fill in
-        return Template(source, (source,) if source else ())
+        return _Template(source, (source,) if source else ())
     # stack of (then-parts, else-parts or None, expr, offset)
     root: list[Part] = []
     stack: list[tuple[list[Part], list[Part] | None, Expr, int]] = []
@@ -276,12 +281,12 @@ def compile_template(
             if sym is None or not _NAME_RE.fullmatch(inner):
                 hint = suggest(inner) if suggest else ""
                 raise TemplateError.of("T003", start, name=inner, hint=hint)
-            current.append(Var(inner, _shown(sym)))
+            current.append(_Var(inner, _shown(sym)))
     if pos < len(source):
         current.append(source[pos:])
     if stack:
         raise TemplateError.of("T002.open", stack[-1][3])
-    return Template(source, tuple(root))
+    return _Template(source, tuple(root))
 
 
 def _constant(text: str) -> Getter:

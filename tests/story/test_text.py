@@ -89,3 +89,10 @@ def test_tags_find_what_the_regex_finds(text: str) -> None:
     grammar's regular expression finds, in the same order, with the same insides."""
     expected = [(m.start(), m.end(), m.group(), m.group(1)) for m in _BRACES_RE.finditer(text)]
     assert list(_tags(text)) == expected
+
+
+def test_a_template_error_quoting_text_across_lines_stays_on_one_line() -> None:
+    # found by tests/hostile/test_properties.py: a tag's inside may hold a newline
+    with pytest.raises(TemplateError) as caught:
+        compile_template("{text \n0}", {})
+    assert "\n" not in caught.value.message and "text \\n0" in caught.value.message
