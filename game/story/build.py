@@ -23,6 +23,7 @@ from yaml.nodes import ScalarNode
 from .codes import CODES, problem
 from .conditions import ConditionError, Expr, Getter, StateView, Symbol, Type, compile_expr, names
 from .diagnostics import Pos, Problem, did_you_mean
+from .drafts import quick
 from .model import (
     Advisor,
     Basis,
@@ -51,6 +52,10 @@ from .yamlsafe import mark_pos, position_in
 SECTIONS = ("characters", "scenarios", "meters", "flags", "nodes", "events", "endings", "glossary", "sources")
 # ids a condition can name share one namespace
 NAMESPACE = ("meters", "flags", "nodes", "events", "endings")
+
+
+# the records a big story makes by the ten thousand, made through drafts (see .drafts)
+_Pos, _Node, _Choice, _Outcome, _Advisor = quick(Pos), quick(Node), quick(Choice), quick(Outcome), quick(Advisor)
 
 
 class Symbols(Mapping[str, Symbol]):
@@ -412,7 +417,7 @@ def build_nodes(b: Builder, recs: Sequence[Rec], characters: Mapping[str, Charac
             choices.append(build_choice(b, c))
         advisors = tuple(build_advisor(b, a, characters) for a in v.get("advisors", ()))
         b.texts.extend(a.says for a in advisors)
-        nodes[v["id"]] = Node(
+        nodes[v["id"]] = _Node(
             v["id"],
             v["title"],
             v.get("date", ""),
@@ -438,7 +443,7 @@ def _goto(b: Builder, rec: Rec, v: Mapping[str, Any]) -> str | None:
 
 def _rec_pos(rec: Rec) -> Pos:
     mark = rec.mark  # Rec.pos, without the property and the call
-    return Pos(mark.name, mark.line + 1, mark.column + 1)
+    return _Pos(mark.name, mark.line + 1, mark.column + 1)
 
 
 def build_choice(b: Builder, c: Rec) -> Choice:
@@ -456,7 +461,7 @@ def build_choice(b: Builder, c: Rec) -> Choice:
         b.report("S012", c.at("locked"))
     text = v["text"]
     b.texts.append(text)
-    return Choice(
+    return _Choice(
         v["id"],
         text,
         b.expr(v["if"], "bool") if "if" in v else None,
@@ -478,7 +483,7 @@ def build_outcome(b: Builder, o: Rec) -> Outcome:
         b.report("S008.weight", o.at("weight"), value=constant)
     text = v.get("text", "")
     b.texts.append(text)
-    return Outcome(
+    return _Outcome(
         v["id"],
         weight or ZERO,
         text,
@@ -499,7 +504,7 @@ def build_advisor(b: Builder, a: Rec, characters: Mapping[str, Character]) -> Ad
             b.refer("R006", a.at("who"), who, id=who, hint=did_you_mean(who, characters))
         elif role is None:
             role = character.role
-    return Advisor(role or "", v.get("says", ""), b.expr(v.get("if"), "bool"), _rec_pos(a), who)
+    return _Advisor(role or "", v.get("says", ""), b.expr(v.get("if"), "bool"), _rec_pos(a), who)
 
 
 def build_events(b: Builder, recs: Sequence[Rec]) -> tuple[Event, ...]:

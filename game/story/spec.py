@@ -18,6 +18,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .codes import problem
 from .diagnostics import Pos, Problem, did_you_mean
+from .drafts import quick
 from .yamlsafe import (
     MAX_SCALAR_CHARS,
     MAY_RESOLVE,
@@ -137,6 +138,9 @@ class Located:
     @property
     def pos(self) -> Pos:
         return node_pos(self.node)
+
+
+_Located = quick(Located)  # one per condition of a big story (see .drafts)
 
 
 class Ctx:
@@ -437,11 +441,11 @@ class Expr(T):
                 raise Unchecked
             value = scalar_value(scalar)
             if isinstance(value, str) and value.strip():
-                return Located(value, scalar)
+                return _Located(value, scalar)
             if self.want == "number" and isinstance(value, int) and not isinstance(value, bool):
-                return Located(str(value), scalar)
+                return _Located(str(value), scalar)
             if self.want == "bool" and isinstance(value, bool) and scalar.value in ("true", "false"):
-                return Located(scalar.value, scalar)
+                return _Located(scalar.value, scalar)
         return ctx.error("S001", node, expected=self.label(), found=_describe(node), note="")
 
     def schema(self, defs: Schema) -> Schema:

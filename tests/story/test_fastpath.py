@@ -56,3 +56,32 @@ def test_a_wrong_goto_in_a_big_file_points_at_its_line(tmp_path: Path) -> None:
     result = check_story(tmp_path)
     r001 = [p for p in result.problems if p.code == "R001"]
     assert [(p.pos.file, p.pos.line, p.pos.column) for p in r001] == [(str(target), at + 1, column)]
+
+
+def test_a_record_made_through_a_draft_is_the_frozen_record() -> None:
+    import dataclasses
+
+    import pytest
+
+    from game.story.diagnostics import Pos
+    from game.story.drafts import quick
+    from game.story.model import Advisor
+
+    make_pos, make_advisor = quick(Pos), quick(Advisor)
+    assert make_pos is not Pos  # the draft's layout matched: the quicker way is taken
+    pos = make_pos("a.yaml", 3, 4)
+    assert type(pos) is Pos and pos == Pos("a.yaml", 3, 4) and hash(pos) == hash(Pos("a.yaml", 3, 4))
+    assert make_pos("a.yaml") == Pos("a.yaml", 0, 0) and make_pos(file="b", line=2) == Pos("b", 2, 0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pos.line = 5  # type: ignore[misc]
+    assert dataclasses.replace(pos, line=9) == Pos("a.yaml", 9, 4)
+    advisor = make_advisor("Army", "Hold.", None, pos)
+    assert type(advisor) is Advisor and advisor.who is None and repr(advisor).startswith("Advisor(role='Army'")
+    with pytest.raises(TypeError):
+        make_advisor("Army")  # type: ignore[call-arg]  # the same required parameters
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class WithFactory:
+        a: list[int] = dataclasses.field(default_factory=list)
+
+    assert quick(WithFactory) is WithFactory  # nothing it cannot copy is made another way
