@@ -27,6 +27,11 @@ def default_file() -> Path:
     return user_data_dir() / FILE_NAME
 
 
+def today() -> str:
+    """Today's date (UTC) as the gallery records it: 2026-12-02."""
+    return datetime.now(UTC).date().isoformat()
+
+
 @dataclass
 class EndingsFound:
     """The endings found in each story (by story id and ending id), with the day each was first found."""
@@ -68,7 +73,7 @@ class EndingsFound:
             everything = {}
         if ending_id in everything.get(story_id, {}):
             return False
-        everything.setdefault(story_id, {})[ending_id] = datetime.now(UTC).date().isoformat()
+        everything.setdefault(story_id, {})[ending_id] = today()
         atomic_write(self.path, json.dumps({"format": FORMAT, "stories": everything}, indent=2, sort_keys=True) + "\n")
         return True
 

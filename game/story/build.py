@@ -23,6 +23,7 @@ from yaml.nodes import ScalarNode
 from .codes import CODES, problem
 from .conditions import ConditionError, Expr, Getter, StateView, Symbol, Type, compile_expr, names
 from .diagnostics import Pos, Problem, did_you_mean
+from .drafts import quick
 from .model import (
     Advisor,
     Basis,
@@ -51,6 +52,10 @@ from .yamlsafe import mark_pos, position_in
 SECTIONS = ("characters", "scenarios", "meters", "flags", "nodes", "events", "endings", "glossary", "sources")
 # ids a condition can name share one namespace
 NAMESPACE = ("meters", "flags", "nodes", "events", "endings")
+
+
+# the records a big story makes by the ten thousand, made through drafts (see .drafts)
+_Pos, _Node, _Choice, _Outcome, _Advisor = quick(Pos), quick(Node), quick(Choice), quick(Outcome), quick(Advisor)
 
 
 class Symbols(Mapping[str, Symbol]):
@@ -82,6 +87,16 @@ class Symbols(Mapping[str, Symbol]):
             self.counted[name] = sym
             return sym
         raise KeyError(name)
+
+    def get(self, name: str, default: Symbol | None = None) -> Symbol | None:  # type: ignore[override]
+        # Mapping.get goes through __getitem__ and a KeyError: templates ask for every {name}
+        sym = self.fixed.get(name)
+        if sym is not None:
+            return sym
+        try:
+            return self[name]
+        except KeyError:
+            return default
 
     def __iter__(self) -> Iterator[str]:
         yield from self.fixed
@@ -402,7 +417,7 @@ def build_nodes(b: Builder, recs: Sequence[Rec], characters: Mapping[str, Charac
             choices.append(build_choice(b, c))
         advisors = tuple(build_advisor(b, a, characters) for a in v.get("advisors", ()))
         b.texts.extend(a.says for a in advisors)
-        nodes[v["id"]] = Node(
+        nodes[v["id"]] = _Node(
             v["id"],
             v["title"],
             v.get("date", ""),
@@ -428,7 +443,7 @@ def _goto(b: Builder, rec: Rec, v: Mapping[str, Any]) -> str | None:
 
 def _rec_pos(rec: Rec) -> Pos:
     mark = rec.mark  # Rec.pos, without the property and the call
-    return Pos(mark.name, mark.line + 1, mark.column + 1)
+    return _Pos(mark.name, mark.line + 1, mark.column + 1)
 
 
 def build_choice(b: Builder, c: Rec) -> Choice:
@@ -446,7 +461,7 @@ def build_choice(b: Builder, c: Rec) -> Choice:
         b.report("S012", c.at("locked"))
     text = v["text"]
     b.texts.append(text)
-    return Choice(
+    return _Choice(
         v["id"],
         text,
         b.expr(v["if"], "bool") if "if" in v else None,
@@ -468,7 +483,7 @@ def build_outcome(b: Builder, o: Rec) -> Outcome:
         b.report("S008.weight", o.at("weight"), value=constant)
     text = v.get("text", "")
     b.texts.append(text)
-    return Outcome(
+    return _Outcome(
         v["id"],
         weight or ZERO,
         text,
@@ -489,7 +504,7 @@ def build_advisor(b: Builder, a: Rec, characters: Mapping[str, Character]) -> Ad
             b.refer("R006", a.at("who"), who, id=who, hint=did_you_mean(who, characters))
         elif role is None:
             role = character.role
-    return Advisor(role or "", v.get("says", ""), b.expr(v.get("if"), "bool"), _rec_pos(a), who)
+    return _Advisor(role or "", v.get("says", ""), b.expr(v.get("if"), "bool"), _rec_pos(a), who)
 
 
 def build_events(b: Builder, recs: Sequence[Rec]) -> tuple[Event, ...]:
@@ -668,9 +683,12 @@ def build_story(b: Builder, recs: Sequence[Rec], digest: str, files: Sequence[st
     )
 
 
-def count_words(texts: Sequence[str]) -> int:
-    """The words of many texts, counted in one pass (a newline joins no two words)."""
-    return word_count("\n".join(texts))
+def count_words(texts: Sequence[str], chunk: int = 1000) -> int:
+    """The words of many texts, counted a thousand texts at a time (a newline
+    joins no two words): a big story's whole text joined, encoded and
+    translated at once would be three copies of it at the check's busiest
+    moment for memory."""
+    return sum(word_count("\n".join(texts[at : at + chunk])) for at in range(0, len(texts), chunk))
 
 
 # an id defined in a file that could not be parsed (``id: a1_cable``, ``{id: x``)

@@ -115,16 +115,23 @@ def read_names(story: Story) -> set[str]:
 
 def _flags_and_meters(story: Story) -> Iterator[Problem]:
     read = read_names(story)
-    choices = [c for n in story.nodes.values() for c in n.choices]
-    set_flags = {i for c in choices for i, _ in c.sets + tuple(x for o in c.outcomes for x in o.sets)}
-    set_flags |= {i for e in story.events for i, _ in e.sets}
+    set_flags: set[int] = set()
+    moved: set[int] = set()
+    for n in story.nodes.values():
+        for c in n.choices:
+            set_flags.update(i for i, _ in c.sets)
+            moved.update(i for i, _ in c.effects)
+            for o in c.outcomes:
+                set_flags.update(i for i, _ in o.sets)
+                moved.update(i for i, _ in o.effects)
+    for e in story.events:
+        set_flags.update(i for i, _ in e.sets)
+        moved.update(i for i, _ in e.effects)
     for i, flag in enumerate(story.flags):
         if flag.id not in read:
             yield problem("W002.read", flag.pos, id=flag.id)
         elif i not in set_flags:
             yield problem("W002.set", flag.pos, id=flag.id)
-    moved = {i for c in choices for i, _ in c.effects + tuple(x for o in c.outcomes for x in o.effects)}
-    moved |= {i for e in story.events for i, _ in e.effects}
     for i, meter in enumerate(story.meters):
         if i not in moved:
             yield problem("W003", meter.pos, id=meter.id)
@@ -157,9 +164,12 @@ def _time_warnings(story: Story) -> Iterator[Problem]:
     spans = {nid: span for nid, n in story.nodes.items() if n.date and (span := parse_span(n.date)) is not None}
     out: list[Problem] = []
 
-    def check(source: str, target: str, what: str, pos: Pos) -> None:
+    def backwards(source: str, target: str) -> bool:
         a, z = spans.get(source), spans.get(target)
-        if a is not None and z is not None and runs_backwards(a, z):
+        return a is not None and z is not None and runs_backwards(a, z)
+
+    def check(source: str, target: str, what: str, pos: Pos) -> None:
+        if backwards(source, target):
             src, dst = story.nodes[source], story.nodes[target]
             out.append(
                 problem(
@@ -179,10 +189,12 @@ def _time_warnings(story: Story) -> Iterator[Problem]:
     for nid, node in story.nodes.items():
         for c in node.choices:
             if c.goto is not None:
-                check(nid, c.goto, f'choice "{c.id}"', c.pos)
+                if backwards(nid, c.goto):
+                    check(nid, c.goto, f'choice "{c.id}"', c.pos)
                 into.setdefault(c.goto, []).append(nid)
             for o in c.outcomes:
-                check(nid, o.goto, f'outcome "{o.id}" of choice "{c.id}"', o.pos)
+                if backwards(nid, o.goto):
+                    check(nid, o.goto, f'outcome "{o.id}" of choice "{c.id}"', o.pos)
                 into.setdefault(o.goto, []).append(nid)
     for e in story.events:
         if e.goto is None or e.goto not in spans:

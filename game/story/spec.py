@@ -18,6 +18,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .codes import problem
 from .diagnostics import Pos, Problem, did_you_mean
+from .drafts import quick
 from .yamlsafe import (
     MAX_SCALAR_CHARS,
     MAY_RESOLVE,
@@ -137,6 +138,9 @@ class Located:
     @property
     def pos(self) -> Pos:
         return node_pos(self.node)
+
+
+_Located = quick(Located)  # one per condition of a big story (see .drafts)
 
 
 class Ctx:
@@ -308,7 +312,7 @@ class Str(T):
             return ctx.error("S001", node, expected=self.what, found=_describe(node), note=_yaml11_note(node))
         if len(value) > self.max_len:
             return ctx.error("S006.long", node, what=self.what, length=len(value), limit=self.max_len)
-        if self.min_len and len(value.strip()) < self.min_len:
+        if self.min_len and (value.isspace() or not value if self.min_len == 1 else len(value.strip()) < self.min_len):
             return ctx.error("S006.empty", node, what=self.what)
         if self.regex is not None and not self.regex.match(value):
             return ctx.error("S007", node, text=value[:60], what=self.what)
@@ -437,11 +441,11 @@ class Expr(T):
                 raise Unchecked
             value = scalar_value(scalar)
             if isinstance(value, str) and value.strip():
-                return Located(value, scalar)
+                return _Located(value, scalar)
             if self.want == "number" and isinstance(value, int) and not isinstance(value, bool):
-                return Located(str(value), scalar)
+                return _Located(str(value), scalar)
             if self.want == "bool" and isinstance(value, bool) and scalar.value in ("true", "false"):
-                return Located(scalar.value, scalar)
+                return _Located(scalar.value, scalar)
         return ctx.error("S001", node, expected=self.label(), found=_describe(node), note="")
 
     def schema(self, defs: Schema) -> Schema:
@@ -552,7 +556,11 @@ class Table(T):
         out: Entries = {}
         check = self.value.validate
         match = _ID_RE.match
-        for key, (knode, vnode) in mapping(node).items():
+        pairs = node.value
+        for knode, vnode in pairs:
+            key = knode.value
+            if key.__class__ is not str:  # a key that is a list or a mapping (only in a tree libyaml composed)
+                raise Unchecked
             if not match(key):
                 ctx.unread(vnode)
                 if key == "<<":
@@ -563,6 +571,8 @@ class Table(T):
             value = check(vnode, ctx)
             if value is not INVALID:
                 out[key] = (cast(Scalar, value), knode.start_mark)
+        if len(out) != len(pairs) and not ctx.checked:
+            mapping(node)  # a key that repeats (only the bounded composer says so) raises Unchecked
         return out
 
     def schema(self, defs: Schema) -> Schema:
@@ -582,6 +592,27 @@ class Field:
     type: T
     required: bool = False
     doc: str = ""
+    # whether Rec.at() gives this field's own position (else the object's):
+    # None for what the type says (see _where_mode)
+    located: bool | None = None
+
+
+def _where_mode(field: Field) -> int:
+    """What Rec.where keeps of a field: 2 its scalar (positions inside a
+    template or an expression), 1 its start, 0 nothing. Free text, lists of
+    objects, objects and tables keep nothing: their problems are found while
+    they are read, or have positions of their own (each object, each table
+    entry), and a big story has some 150,000 of them."""
+    if field.type.keeps_node:
+        return 2
+    if field.located is not None:
+        return int(field.located)
+    t = field.type
+    if isinstance(t, (Obj, Table)) or (isinstance(t, List) and isinstance(t.item, Obj)):
+        return 0
+    if t.__class__ is Str and t.pattern is None:  # free text
+        return 0
+    return 1
 
 
 def _a(noun: str) -> str:
@@ -614,8 +645,10 @@ class Obj(T):
         self.required = [f.name for f in fields if f.required]
         # "a choice's text", for each field
         self.field_names = {f.name: f"{self.a_what}'s {f.name}" for f in fields}
-        # for each field: its validator, its name in messages, whether Rec.where keeps the scalar
-        self._read = {f.name: (f.type.validate, self.field_names[f.name], f.type.keeps_node) for f in fields}
+        # for each field: its validator, its name in messages, what Rec.where keeps (_where_mode),
+        # and the field's name itself: records keep it, not the key's text from the file (one
+        # string for every field of every object, a fifth of a big story's memory until it is built)
+        self._read = {f.name: (f.type.validate, self.field_names[f.name], _where_mode(f), f.name) for f in fields}
         self._required = frozenset(self.required)
         self._groups = bool(self.one_of or self.any_of)
         # the fields objects are written with, in order -> whether they have
@@ -637,25 +670,25 @@ class Obj(T):
         where: dict[str, Mark | ScalarNode] = {}
         read = self._read
         pairs = node.value
-        if not ctx.checked:
-            for knode, _ in pairs:
-                if knode.__class__ is not ScalarNode:
-                    raise Unchecked  # a key that is a list or a mapping
         ok = True
         meant: dict[str, int] = {}  # a missing field -> the unknown field that was probably meant (its problem)
         for knode, vnode in pairs:
             key = knode.value
-            how = read.get(key)
+            try:
+                how = read.get(key)
+            except TypeError:  # a key that is a list or a mapping (only in a tree libyaml composed)
+                raise Unchecked from None
             if how is None:
                 ok = self._unknown(key, knode, vnode, ctx, meant) and ok
                 continue
-            check, ctx.field, keep = how
+            check, ctx.field, keep, key = how
             value = check(vnode, ctx)
             if value is INVALID:
                 ok = False
                 continue
             values[key] = value
-            where[key] = vnode if keep else vnode.start_mark
+            if keep:
+                where[key] = vnode if keep == 2 else vnode.start_mark
         # every pair made a value: its keys are the values' (none repeats)
         if len(values) == len(pairs):
             shape = tuple(values)
@@ -843,7 +876,7 @@ THRESHOLD = Obj(
         Field("below", Int(), False, "The game ends when the meter is below this value."),
         Field("above", Int(), False, "The game ends when the meter is above this value."),
         Field("ending", Id(), True, "Id of the ending reached."),
-        Field("warning", Str(), False, "Shown while the meter is within warn_within points of the threshold."),
+        Field("warning", Str(), False, "Shown while the meter is within warn_within points of the threshold.", located=True),
         Field("warn_within", Int(lo=0, hi=1000), False, "How close counts as a warning (default 15)."),
         Field(
             "warnings",
@@ -935,6 +968,7 @@ CHOICE = Obj(
             Str(),
             False,
             "When the condition does not hold, show the choice disabled with this reason (otherwise it is hidden).",
+            located=True,  # S012 points at it
         ),
         Field("effects", EFFECTS),
         Field("set", SETS),

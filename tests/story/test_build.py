@@ -20,6 +20,7 @@ from game.story.build import (
     ids_defined_in,
     unique_ids,
 )
+from game.story.text import word_count
 from game.story.yamlsafe import compose_tree
 
 
@@ -131,5 +132,7 @@ def test_scenarios_end_with_their_own_endings() -> None:
 
 def test_words_and_ids_of_an_unreadable_file() -> None:
     assert count_words(["one two", "three", ""]) == 3
+    texts = [f"word{i} and-more {i}" for i in range(25)] + ["Ayesha’s brief", ""]
+    assert count_words(texts, chunk=4) == count_words(texts) == sum(word_count(t) for t in texts)
     text = "nodes:\n  - id: a1_cable\n    choices: [{id: go, goto: x\nendings:\n  - {id: fin, title: [\n"
     assert ids_defined_in(text) == ["a1_cable", "go", "fin"]

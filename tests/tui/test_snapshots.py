@@ -54,7 +54,8 @@ def test_interlude(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(app, terminal_size=size, press=["n", "enter", "1", "1"])
 
 
-def test_endings_found(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_endings_found(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("game.progress.today", lambda: "2026-12-02")  # the gallery shows the date found
     assert snap_compare(app_for(tmp_path), terminal_size=(80, 24), press=["n", "enter", "1", "1", "1", "f"])
 
 
