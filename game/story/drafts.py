@@ -22,11 +22,30 @@ C = TypeVar("C")
 
 def quick(cls: type[C]) -> type[C]:
     """A constructor with ``cls``'s parameters that makes ``cls``'s objects
-    through an unfrozen draft; ``cls`` itself when the draft's layout would
-    not match (then nothing is gained, and nothing differs)."""
+    through an unfrozen draft (``cls`` itself for a class with a default
+    factory or a field outside ``__init__``). The draft class is made at the
+    first call, not at import: every command imports the story layer, and
+    only loading a story makes records."""
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     if any(f.default_factory is not dataclasses.MISSING or not f.init for f in fields):
         return cls
+    draft: type | None = None
+
+    def make(*args: object, **kwargs: object) -> C:
+        nonlocal draft
+        if draft is None:
+            draft = _draft(cls, fields)
+        obj = draft(*args, **kwargs)
+        obj.__class__ = cls  # a no-op when the draft is the class itself
+        return obj  # type: ignore[no-any-return]
+
+    make.__doc__ = f"Make a {cls.__name__} (see game.story.drafts)."
+    return make  # type: ignore[return-value]
+
+
+def _draft(cls: type, fields: tuple[dataclasses.Field[object], ...]) -> type:
+    """The unfrozen twin of ``cls``; ``cls`` itself when the twin's layout
+    would not match (then nothing is gained, and nothing differs)."""
     spec = [(f.name, f.type) if f.default is dataclasses.MISSING else (f.name, f.type, f.default) for f in fields]
     draft = dataclasses.make_dataclass(f"{cls.__name__}Draft", spec, slots=True, eq=False, repr=False)
     same = (
@@ -34,13 +53,4 @@ def quick(cls: type[C]) -> type[C]:
         and draft.__basicsize__ == cls.__basicsize__
         and "__dict__" not in dir(draft)
     )
-    if not same:
-        return cls
-
-    def make(*args: object, **kwargs: object) -> C:
-        obj = draft(*args, **kwargs)
-        obj.__class__ = cls
-        return obj  # type: ignore[no-any-return]
-
-    make.__doc__ = f"Make a {cls.__name__} (see game.story.drafts)."
-    return make  # type: ignore[return-value]
+    return draft if same else cls

@@ -168,33 +168,32 @@ def _time_warnings(story: Story) -> Iterator[Problem]:
         a, z = spans.get(source), spans.get(target)
         return a is not None and z is not None and runs_backwards(a, z)
 
-    def check(source: str, target: str, what: str, pos: Pos) -> None:
-        if backwards(source, target):
-            src, dst = story.nodes[source], story.nodes[target]
-            out.append(
-                problem(
-                    "W007",
-                    pos,
-                    what=what,
-                    source=source,
-                    source_date=clean_line(src.date),
-                    source_pos=src.pos,
-                    target=target,
-                    target_date=clean_line(dst.date),
-                    target_pos=dst.pos,
-                )
+    def report(source: str, target: str, what: str, pos: Pos) -> None:
+        src, dst = story.nodes[source], story.nodes[target]
+        out.append(
+            problem(
+                "W007",
+                pos,
+                what=what,
+                source=source,
+                source_date=clean_line(src.date),
+                source_pos=src.pos,
+                target=target,
+                target_date=clean_line(dst.date),
+                target_pos=dst.pos,
             )
+        )
 
     into: dict[str, list[str]] = {}
     for nid, node in story.nodes.items():
         for c in node.choices:
             if c.goto is not None:
                 if backwards(nid, c.goto):
-                    check(nid, c.goto, f'choice "{c.id}"', c.pos)
+                    report(nid, c.goto, f'choice "{c.id}"', c.pos)
                 into.setdefault(c.goto, []).append(nid)
             for o in c.outcomes:
                 if backwards(nid, o.goto):
-                    check(nid, o.goto, f'outcome "{o.id}" of choice "{c.id}"', o.pos)
+                    report(nid, o.goto, f'outcome "{o.id}" of choice "{c.id}"', o.pos)
                 into.setdefault(o.goto, []).append(nid)
     for e in story.events:
         if e.goto is None or e.goto not in spans:
@@ -205,7 +204,8 @@ def _time_warnings(story: Story) -> Iterator[Problem]:
         dated = {src: span for src in sources if (span := spans.get(src)) is not None}
         if dated:
             latest = max(dated, key=lambda n: dated[n][0])
-            check(latest, e.goto, f'event "{e.id}"', e.pos)
+            if backwards(latest, e.goto):
+                report(latest, e.goto, f'event "{e.id}"', e.pos)
     return iter(out)
 
 

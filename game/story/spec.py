@@ -312,7 +312,8 @@ class Str(T):
             return ctx.error("S001", node, expected=self.what, found=_describe(node), note=_yaml11_note(node))
         if len(value) > self.max_len:
             return ctx.error("S006.long", node, what=self.what, length=len(value), limit=self.max_len)
-        if self.min_len and (value.isspace() or not value if self.min_len == 1 else len(value.strip()) < self.min_len):
+        # blank text: isspace() makes no copy (strip() copies every text that ends in a newline)
+        if self.min_len and (not value or value.isspace() or (self.min_len > 1 and len(value.strip()) < self.min_len)):
             return ctx.error("S006.empty", node, what=self.what)
         if self.regex is not None and not self.regex.match(value):
             return ctx.error("S007", node, text=value[:60], what=self.what)
@@ -681,14 +682,14 @@ class Obj(T):
             if how is None:
                 ok = self._unknown(key, knode, vnode, ctx, meant) and ok
                 continue
-            check, ctx.field, keep, key = how
+            check, ctx.field, keep, name = how
             value = check(vnode, ctx)
             if value is INVALID:
                 ok = False
                 continue
-            values[key] = value
+            values[name] = value
             if keep:
-                where[key] = vnode if keep == 2 else vnode.start_mark
+                where[name] = vnode if keep == 2 else vnode.start_mark
         # every pair made a value: its keys are the values' (none repeats)
         if len(values) == len(pairs):
             shape = tuple(values)
