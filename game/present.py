@@ -15,9 +15,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from .engine.core import Changes, GameState, Step, near_thresholds, states_from_start
-from .story.model import Choice, Ending, Event, Node, Story
+from .story.model import Choice, Ending, Event, Node, Story, Term
 from .story.text import clean, clean_line
 
 UP, DOWN, MIXED = "▲", "▼", "?"
@@ -458,17 +459,29 @@ def term_forms(term: str) -> list[str]:
     return [f for f in dict.fromkeys(forms) if len(f) > 1]
 
 
+@lru_cache(maxsize=4)
+def _term_patterns(glossary: tuple[Term, ...]) -> list[list[re.Pattern[str]]]:
+    """For each glossary term, a pattern for each of its forms (compiled once per story, not once per scene)."""
+    return [
+        [
+            # matching ignores case, except an acronym's: "PA" is an acronym, "pa" is not
+            re.compile(r"(?<!\w)" + re.escape(form) + r"s?(?!\w)", 0 if _acronym(form) else re.IGNORECASE)
+            for form in term_forms(clean_line(t.term))
+        ]
+        for t in glossary
+    ]
+
+
 def find_terms(story: Story, text: str) -> list[tuple[int, int, int]]:
     """Where glossary terms first appear in ``text``: (start, end, index in story.glossary), in order, never overlapping.
 
     Matching ignores case (not an acronym's) and allows a plural "s"; each term is marked once.
     """
     spans: list[tuple[int, int, int]] = []
-    for k, t in enumerate(story.glossary):
+    for k, patterns in enumerate(_term_patterns(story.glossary)):
         best: tuple[int, int] | None = None
-        for form in term_forms(clean_line(t.term)):
-            flags = 0 if _acronym(form) else re.IGNORECASE  # "PA" is an acronym, "pa" is not
-            m = re.search(r"(?<!\w)" + re.escape(form) + r"s?(?!\w)", text, flags)
+        for pattern in patterns:
+            m = pattern.search(text)
             if m and (best is None or m.start() < best[0] or (m.start() == best[0] and m.end() > best[1])):
                 best = (m.start(), m.end())
         if best is not None:

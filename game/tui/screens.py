@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,9 +14,10 @@ from textual.timer import Timer
 from textual.widgets import Button, Footer, OptionList
 
 from ..engine import Option as ChoiceOption
-from ..present import BASIS_LABEL, scene_heading, speakers, threshold_warnings
+from ..present import BASIS_LABEL, Decision, MeterWarning, scene_heading, speakers, threshold_warnings
 from ..story.text import clean_line
 from .messages import GameChanged
+from .page import Page
 from .text import Text, plain, reflow
 from .title import COMMON, MainScreen, quietly
 from .widgets import (
@@ -22,13 +25,13 @@ from .widgets import (
     MeterChart,
     MetersPanel,
     MeterStrip,
-    SceneView,
     Timeline,
     WatchPanel,
     advisor_lines,
     decision_review,
     last_decision,
     marked_text,
+    scene_blocks,
 )
 
 # how far a warning has escalated, without colour: "!", "!!", "!!!"
@@ -77,7 +80,7 @@ class GameScreen(MainScreen):
         with Horizontal(id="main"):
             with Vertical(id="story-col"):
                 yield MeterStrip(s.story, s.state, id="meter-strip")
-                yield SceneView(id="scene")
+                yield Page(id="scene")
                 yield ChoiceList(id="choices")
                 yield Text(id="status")
             with Vertical(id="side"):
@@ -99,7 +102,8 @@ class GameScreen(MainScreen):
         self.redraw(fresh=False)
 
     def watch_show_advisors(self, show: bool) -> None:
-        self.query_one("#advisors").display = show and bool(self._speakers())
+        if self.is_mounted:
+            self.show_scene()
 
     def action_toggle_advisors(self) -> None:
         self.show_advisors = not self.show_advisors
@@ -148,33 +152,45 @@ class GameScreen(MainScreen):
         node = s.node
         decisions = s.decisions()
         self.query_one("#topbar-info", Text).set(self.player_info())
-        happened = self.query_one("#happened", Text)
-        if decisions:
-            last = decisions[-1]
-            happened.set(last_decision(last, with_outcome=not last.events))  # the interlude showed the outcome
-        happened.display = bool(decisions)
-        self.query_one("#scene-title", Text).set(plain(clean_line(node.title), "bold"))
-        self.query_one("#scene-meta", Text).set(scene_heading(node) + (" · Key decision" if node.key else ""))
         warns = threshold_warnings(s.story, state)
-        box = self.query_one("#warnings", Text)
-        box.set("\n".join(f"{MARKS.get(w.level, '!!!')} {w.severity}, {w.label}: {w.text}" for w in warns))
-        box.display = bool(warns)
-        text, self._terms = marked_text(s.story, reflow(node.text.render(state, state.player)))
-        self.query_one("#scene-text", Text).set(text)
-        advisors = self._speakers()
-        self.query_one("#advisor-list", Text).set(advisor_lines(advisors))
-        self.query_one("#advisors").display = self.show_advisors and bool(advisors)
+        scene = self.show_scene(decisions, warns)
         choices = self.query_one("#choices", ChoiceList)
         choices.show(s.story, s.options(), s.show_effects)
         choices.border_title = "Choices" + (" · Key decision" if node.key else "")
         step = state.step
         moved = dict(step.changes) if (fresh and step) else {}
-        self.query_one("#meters", MetersPanel).show(state, moved.items())
-        self.query_one("#meter-strip", MeterStrip).show(state, moved, {w.meter for w in warns})
-        self.query_one("#timeline", Timeline).show(decisions)
+        self.query_one("#meters", MetersPanel).show(state, moved.items(), warns)
+        self.query_one("#meter-strip", MeterStrip).show(state, moved.items(), warns)
+        self.query_one("#timeline", Timeline).show_decisions(decisions)
         if self.tapp.author_watch:
-            self.query_one("#watch", WatchPanel).show(state)
-        self.query_one("#scene", SceneView).scroll_home(animate=False)
+            self.query_one("#watch", WatchPanel).show_state(state)
+        scene.scroll_home(animate=False)
+
+    def show_scene(self, decisions: Sequence[Decision] | None = None, warns: Sequence[MeterWarning] | None = None) -> Page:
+        """Draw the scene: what the last decision did, the scene's heading, warnings, text and advisors."""
+        s = self.session
+        state = s.state
+        scene = self.query_one("#scene", Page)
+        if state is None or state.ending is not None:
+            return scene
+        node = s.node
+        decisions = s.decisions() if decisions is None else decisions
+        last = decisions[-1] if decisions else None
+        warns = threshold_warnings(s.story, state) if warns is None else warns
+        text, self._terms = marked_text(s.story, reflow(node.text.render(state, state.player)))
+        advisors = self._speakers() if self.show_advisors else []
+        scene.show(
+            scene_blocks(
+                # the interlude showed the outcome
+                last_decision(last, with_outcome=not last.events) if last else None,
+                clean_line(node.title),
+                scene_heading(node) + (" · Key decision" if node.key else ""),
+                "\n".join(f"{MARKS.get(w.level, '!!!')} {w.severity}, {w.label}: {w.text}" for w in warns),
+                text,
+                advisor_lines(advisors) if advisors else None,
+            )
+        )
+        return scene
 
     def scene_terms(self) -> list[int]:
         """The glossary terms marked in this scene's text (indexes in story.glossary)."""
@@ -208,7 +224,7 @@ class GameScreen(MainScreen):
         self.tapp.leave_game()
 
     def action_scroll_scene(self, direction: int) -> None:
-        scene = self.query_one("#scene", SceneView)
+        scene = self.query_one("#scene", Page)
         if direction < 0:
             scene.scroll_page_up(animate=False)
         else:

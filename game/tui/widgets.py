@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual import events
 from textual.content import Content
 from textual.css.styles import RulesMap
-from textual.reactive import reactive
 from textual.strip import Strip
 from textual.style import Style
 from textual.timer import Timer
@@ -22,107 +20,119 @@ from textual.widgets.option_list import Option
 
 from ..engine import GameState
 from ..engine import Option as ChoiceOption
-from ..present import MIXED, UP, Change, Decision, effect_hints, find_terms, signed, threshold_warnings
+from ..present import MIXED, UP, Change, Decision, MeterWarning, effect_hints, find_terms, signed, threshold_warnings
 from ..story.model import Meter, Story
 from ..story.text import clean_line
-from .text import Text, hanging, plain
+from .page import Block, Page
+from .text import hanging, plain
 
 
 # ---------------------------------------------------------------- meters
-class MeterBar(Widget):
-    """One meter: label, value, the last change, and a bar.
-
-    ``delta`` shows the change of the last decision until ``clear_delta``.
-    Near a threshold the meter is marked with "!" and the warning colour, so
-    the state never depends on colour alone (NO_COLOR).
-    """
-
-    DEFAULT_CSS = """
-    MeterBar { height: 2; }
-    """
-
-    value: reactive[int] = reactive(0)
-    delta: reactive[int] = reactive(0)
-    warn: reactive[bool] = reactive(False)
-
-    def __init__(self, meter: Meter, value: int) -> None:
-        super().__init__(id=f"meter-{meter.id}", classes="meter")
-        self.meter = meter
-        self.set_reactive(MeterBar.value, value)
-        self.tooltip = Content(f"{clean_line(meter.label)}: {clean_line(meter.description)} (from {meter.min} to {meter.max})")
-
-    def render(self) -> Content:
-        width = max(10, self.content_size.width)
-        m = self.meter
-        label = clean_line(m.label)
-        right = str(self.value)
-        delta = ""
-        if self.delta:
-            delta = ("▲" if self.delta > 0 else "▼") + signed(self.delta)
-        tail = right + (" " + delta if delta else "")
-        mark = "! " if self.warn else ""
-        room = width - len(tail) - 1 - len(mark)
-        if len(label) > room:
-            label = label[: max(1, room - 1)] + "…"
-        pad = " " * max(1, width - len(mark) - len(label) - len(tail))
-        span = max(1, m.max - m.min)
-        filled = round((self.value - m.min) / span * width)
-        filled = max(0, min(width, filled))
-        bar_style = "$warning" if self.warn else "$primary"
-        delta_style = "bold $success" if self.delta > 0 else "bold $error"
-        return Content.assemble(
-            (mark, "bold $warning"),
-            (label, "bold" if not self.warn else "bold $warning"),
-            pad,
-            (right, "bold"),
-            (" " + delta, delta_style) if delta else "",
-            "\n",
-            ("█" * filled, bar_style),
-            ("░" * (width - filled), "$foreground 25%"),
-        )
+def describe_meter(m: Meter) -> str:
+    """A meter's tooltip: "US relations: how Washington sees Islamabad (from 0 to 100)"."""
+    return f"{clean_line(m.label)}: {clean_line(m.description)} (from {m.min} to {m.max})"
 
 
-class MetersPanel(Vertical):
-    """Every meter of the story, updated after each decision."""
-
-    DELTA_SECONDS = 6.0
+class MeterView(Widget):
+    """Every meter's value, the last decision's changes, and which meters are near a threshold."""
 
     def __init__(self, story: Story, state: GameState | None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.story = story
-        self.state = state
+        self.values = list(state.meters) if state else [m.start for m in story.meters]
+        self.deltas: dict[str, int] = {}
+        self.warned: set[str] = set()
+
+    def show(
+        self, state: GameState, changes: Iterable[tuple[str, int]] = (), warns: Iterable[MeterWarning] | None = None
+    ) -> None:
+        """Show the state's values; ``changes`` are shown next to the meters."""
+        self.values = list(state.meters)
+        self.deltas = {k: v for k, v in changes if v}
+        self.warned = {w.meter for w in (threshold_warnings(self.story, state) if warns is None else warns)}
+        self.refresh()
+
+
+class MetersPanel(MeterView):
+    """Every meter of the story, each a line (label, value, the last change) over a bar, drawn as one widget.
+
+    A change shows next to its value until ``clear_deltas`` (or for
+    DELTA_SECONDS). Near a threshold a meter is marked with "!" and the
+    warning colour, so the state never depends on colour alone (NO_COLOR).
+    The tooltip describes the meter under the pointer.
+    """
+
+    DEFAULT_CSS = """
+    MetersPanel { height: auto; }
+    """
+    DELTA_SECONDS = 6.0
+
+    def __init__(self, story: Story, state: GameState | None, *, id: str | None = None) -> None:
+        super().__init__(story, state, id=id)
         self._timer: Timer | None = None
         self.border_title = "Meters"
 
-    def compose(self) -> ComposeResult:
-        for i, m in enumerate(self.story.meters):
-            yield MeterBar(m, self.state.meters[i] if self.state else m.start)
-
-    def show(self, state: GameState, changes: Iterable[tuple[str, int]] = ()) -> None:
+    def show(
+        self, state: GameState, changes: Iterable[tuple[str, int]] = (), warns: Iterable[MeterWarning] | None = None
+    ) -> None:
         """Show the state's values; ``changes`` are shown next to the meters for a moment."""
-        self.state = state
-        moved = dict(changes)
-        warned = {w.meter for w in threshold_warnings(self.story, state)}
-        for i, m in enumerate(self.story.meters):
-            try:
-                bar = self.query_one(f"#meter-{m.id}", MeterBar)
-            except Exception:  # noqa: BLE001 - meters changed by a reload; rebuilt by the screen
-                continue
-            bar.value = state.meters[i]
-            bar.delta = moved.get(m.id, 0)
-            bar.warn = m.id in warned
+        super().show(state, changes, warns)
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        if moved and self.DELTA_SECONDS > 0:
+        if self.deltas and self.DELTA_SECONDS > 0:
             self._timer = self.set_timer(self.DELTA_SECONDS, self.clear_deltas)
 
     def clear_deltas(self) -> None:
-        for bar in self.query(MeterBar):
-            bar.delta = 0
+        self.deltas = {}
+        self.refresh()
+
+    def meter_text(self, meter_id: str, width: int = 34) -> Content:
+        """One meter as drawn at ``width``: its line and its bar."""
+        index = next(i for i, m in enumerate(self.story.meters) if m.id == meter_id)
+        return self._meter(index, width)
+
+    def _meter(self, index: int, width: int) -> Content:
+        m = self.story.meters[index]
+        value = self.values[index] if index < len(self.values) else m.start
+        change = self.deltas.get(m.id, 0)
+        warn = m.id in self.warned
+        label = clean_line(m.label)
+        right = str(value)
+        delta = ("▲" if change > 0 else "▼") + signed(change) if change else ""
+        tail = right + (" " + delta if delta else "")
+        mark = "! " if warn else ""
+        room = width - len(tail) - 1 - len(mark)
+        if len(label) > room:
+            label = label[: max(1, room - 1)] + "…"
+        pad = " " * max(1, width - len(mark) - len(label) - len(tail))
+        filled = round((value - m.min) / max(1, m.max - m.min) * width)
+        filled = max(0, min(width, filled))
+        return Content.assemble(
+            (mark, "bold $warning"),
+            (label, "bold $warning" if warn else "bold"),
+            pad,
+            (right, "bold"),
+            (" " + delta, "bold $success" if change > 0 else "bold $error") if delta else "",
+            "\n",
+            ("█" * filled, "$warning" if warn else "$primary"),
+            ("░" * (width - filled), "$foreground 25%"),
+        )
+
+    def get_content_height(self, container: object, viewport: object, width: int) -> int:
+        return 2 * len(self.story.meters)
+
+    def render(self) -> Content:
+        width = max(10, self.content_size.width)
+        return Content("\n").join(self._meter(i, width) for i in range(len(self.story.meters)))
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        index = event.y // 2
+        if 0 <= index < len(self.story.meters):
+            self.tooltip = Content(describe_meter(self.story.meters[index]))
 
 
-class MeterStrip(Widget):
+class MeterStrip(MeterView):
     """Every meter on one or two lines, for narrow screens: "US relations 58 ▲+8 · Gulf ties 50 · ...".
 
     A meter is never split across lines and its label is never cut: the
@@ -135,20 +145,14 @@ class MeterStrip(Widget):
     """
 
     def __init__(self, story: Story, state: GameState | None, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.story = story
-        self.values = list(state.meters) if state else [m.start for m in story.meters]
-        self.deltas: dict[str, int] = {}
-        self.warned: set[str] = set()
-        self.tooltip = Content(
-            "\n".join(f"{clean_line(m.label)}: {clean_line(m.description)} (from {m.min} to {m.max})" for m in story.meters)
-        )
+        super().__init__(story, state, id=id)
+        self.tooltip = Content("\n".join(describe_meter(m) for m in story.meters))
 
-    def show(self, state: GameState, deltas: dict[str, int], warned: set[str]) -> None:
-        self.values = list(state.meters)
-        self.deltas = dict(deltas)
-        self.warned = set(warned)
-        self.refresh(layout=True)
+    def show(
+        self, state: GameState, changes: Iterable[tuple[str, int]] = (), warns: Iterable[MeterWarning] | None = None
+    ) -> None:
+        super().show(state, changes, warns)
+        self.refresh(layout=True)  # a change may take the strip to another line
 
     def items(self) -> list[Content]:
         out = []
@@ -157,7 +161,7 @@ class MeterStrip(Widget):
             delta = self.deltas.get(m.id, 0)
             parts: list[str | tuple[str, str]] = [
                 ("! ", "bold $text-warning") if warn else "",
-                (clean_line(m.label), "$text-warning" if warn else "$text-muted"),
+                (clean_line(m.label), "$text-warning" if warn else "$foreground-muted"),
                 "\u00a0",
                 (str(self.values[i]) if i < len(self.values) else "?", "bold $text-warning" if warn else "bold"),
             ]
@@ -271,20 +275,28 @@ class ChoiceList(OptionList):
 
 
 # ---------------------------------------------------------------- scene
-class SceneView(VerticalScroll):
-    """The scene: what just happened, title, date and place, basis, warnings, text, advisors."""
-
-    can_focus = True
-
-    def compose(self) -> ComposeResult:
-        yield Text(id="happened", classes="callout")
-        yield Text(id="scene-title")
-        yield Text(id="scene-meta")
-        yield Text(id="warnings")
-        yield Text(id="scene-text")
-        with Vertical(id="advisors"):
-            yield Text("Advisors", classes="section")
-            yield Text(id="advisor-list")
+def scene_blocks(
+    happened: Content | None,
+    title: str,
+    meta: str,
+    warnings: str,
+    text: Content,
+    advisors: Content | None,
+) -> list[Block]:
+    """The scene as a page: what just happened (a callout), title, date and place, warnings, text, advisors."""
+    blocks = [
+        Block("happened", happened or Content(""), above=1, callout=True),
+        Block("title", plain(title), "bold $primary", above=1),
+        Block("meta", plain(meta), "italic $foreground-muted"),
+        Block("warnings", plain(warnings), "bold $text-warning", above=1),
+        Block("text", text, above=1),
+    ]
+    if advisors:
+        blocks += [
+            Block("advisors-heading", Content("Advisors"), "bold $accent", above=1),
+            Block("advisors", advisors, "$text-secondary"),
+        ]
+    return blocks + [Block("end", Content(" "))]
 
 
 def marked_text(story: Story, text: str) -> tuple[Content, list[int]]:
@@ -313,40 +325,25 @@ def advisor_lines(speakers: Sequence[tuple[str, str]]) -> Content:
     return Content.assemble(*parts)
 
 
-class Timeline(VerticalScroll):
+class Timeline(Page):
     """Past decisions, newest at the bottom: turn, scene, then the choice."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Decisions"
         self.decisions: list[Decision] = []
-        self._width = 0
 
-    def compose(self) -> ComposeResult:
-        yield Text(id="timeline-text")
-
-    def show(self, decisions: Sequence[Decision]) -> None:
+    def show_decisions(self, decisions: Sequence[Decision]) -> None:
         self.decisions = list(decisions)
-        self._build()
-        self.scroll_end(animate=False)
-
-    def _build(self) -> None:
-        text = self.query_one("#timeline-text", Text)
-        width = self.scrollable_content_region.width or 26
-        self._width = width
         if not self.decisions:
-            text.set(plain("No decisions yet.", "dim italic"))
+            self.show([Block("none", plain("No decisions yet.", "dim italic"))])
             return
-        entries = []
+        blocks = []
         for d in self.decisions:
-            lead = f"{d.turn:>2} "
-            entry = hanging(Content.styled(d.scene, "bold"), Content(d.choice_text), width, lead, " " * len(lead))
-            entries.append(entry.stylize("bold $accent", 0, len(lead)))
-        text.set(Content("\n").join(entries))
-
-    def on_resize(self) -> None:
-        if self.decisions and self.scrollable_content_region.width != self._width:
-            self._build()
+            entry = Content.assemble((d.scene, "bold"), "\n", d.choice_text)
+            blocks.append(Block(f"turn-{d.turn}", entry, lead=Content.styled(f"{d.turn:>2} ", "bold $accent")))
+        self.show(blocks)
+        self.scroll_end(animate=False)
 
 
 # ---------------------------------------------------------------- ending
@@ -513,7 +510,7 @@ def watch_text(story: Story, state: GameState) -> Content:
     return Content.assemble(*parts)
 
 
-class WatchPanel(VerticalScroll):
+class WatchPanel(Page):
     """The author's watch (play --debug): flags and visit counts, updated after every decision."""
 
     def __init__(self, story: Story, *, id: str | None = None) -> None:
@@ -521,8 +518,5 @@ class WatchPanel(VerticalScroll):
         self.story = story
         self.border_title = "Watch (--debug)"
 
-    def compose(self) -> ComposeResult:
-        yield Text(id="watch-text")
-
-    def show(self, state: GameState) -> None:
-        self.query_one("#watch-text", Text).set(watch_text(self.story, state))
+    def show_state(self, state: GameState) -> None:
+        self.show([Block("watch", watch_text(self.story, state))])

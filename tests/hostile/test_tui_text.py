@@ -32,6 +32,7 @@ from game.tui.dialogs import InterludeScreen, NewGameDialog  # noqa: E402
 from game.tui.screens import EndingScreen, GameScreen  # noqa: E402
 from game.session import Session, Settings  # noqa: E402
 from ..scripts import load_script  # noqa: E402
+from ..tui.conftest import scene_spot  # noqa: E402
 
 
 def _corpus() -> Any:
@@ -87,7 +88,7 @@ def test_hostile_text_in_the_terminal_app(case: dict[str, Any], tmp_path: Path) 
             if isinstance(app.screen, EndingScreen):
                 break
             if isinstance(app.screen, GameScreen):
-                await pilot.click("#scene-text", offset=(2, 0))  # where a link would be
+                await pilot.click("#scene", offset=scene_spot(app, "text", 2))  # where a link would be
                 await look(pilot)
                 if isinstance(app.screen, GlossaryScreen):  # the click landed on a glossary term: ours, not the story's
                     await pilot.press("escape")

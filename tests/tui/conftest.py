@@ -60,6 +60,21 @@ def screen_text(app: TightropeApp) -> str:
     return console.export_text(styles=False)
 
 
+def scene_part(app: TightropeApp, name: str) -> str:
+    """A part of the game screen's scene, as text: happened, title, meta, warnings, text, advisors."""
+    from game.tui.page import Page
+
+    return app.screen.query_one("#scene", Page).text_of(name)
+
+
+def scene_spot(app: TightropeApp, name: str, x: int = 0) -> tuple[int, int]:
+    """Where to click in the scene (an offset for ``pilot.click("#scene", ...)``): column ``x`` of a part's first line."""
+    from game.tui.page import Page
+
+    scene = app.screen.query_one("#scene", Page)
+    return scene.styles.padding.left + x, scene.rows_of(name)[0] - round(scene.scroll_y)
+
+
 async def press(pilot: Pilot[int], *keys: str) -> None:
     """Press keys; Pilot lets the app settle after each."""
     await pilot.press(*keys)

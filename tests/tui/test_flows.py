@@ -20,9 +20,9 @@ from game.tui.rationale import RationaleDialog
 from game.tui.saves_screen import SavesDialog
 from game.tui.screens import EndingScreen, GameScreen
 from game.tui.title import TitleMenu, TitleScreen
-from game.tui.widgets import ChoiceList, MeterBar, MetersPanel
+from game.tui.widgets import ChoiceList, MetersPanel
 
-from .conftest import STARTER, drive, make_app, press, screen_text, type_into
+from .conftest import STARTER, drive, make_app, press, scene_part, scene_spot, screen_text, type_into
 
 MAIN_METERS = ("US relations", "Gulf ties", "Domestic stability")
 
@@ -172,12 +172,14 @@ def test_meter_changes_are_shown_for_a_moment(saves: Path, monkeypatch: pytest.M
     async def script(pilot: Pilot[int]) -> None:
         await new_game(pilot)
         await press(pilot, "1")  # US relations +8, Domestic stability -6
-        us = app.screen.query_one("#meter-us", MeterBar)
-        assert us.delta == 8 and "58 ▲+8" in str(us.render())
-        assert "49 ▼-6" in str(app.screen.query_one("#meter-domestic", MeterBar).render())
+        meters = app.screen.query_one("#meters", MetersPanel)
+        assert meters.deltas["us"] == 8 and "58 ▲+8" in str(meters.meter_text("us"))
+        assert "49 ▼-6" in str(meters.meter_text("domestic"))
+        assert "58 ▲+8" in texts(pilot)
         assert "Your decision: US relations +8, Domestic stability -6" in flat(texts(pilot))
         await pilot.pause(1.7)
-        assert us.delta == 0 and "▲" not in str(us.render())
+        assert "us" not in meters.deltas and "▲" not in str(meters.meter_text("us"))
+        assert "58 ▲+8" not in texts(pilot) and "58" in texts(pilot)
 
     drive(app, script)
 
@@ -195,9 +197,9 @@ def test_threshold_warning_is_visible(saves: Path) -> None:
         app.screen.redraw(fresh=False)
         await pilot.pause()
         shown = "! Warning, Domestic stability: Protests are spreading; one more blow could topple the cabinet."
-        assert widget_text(pilot, "#warnings") == shown
+        assert flat(scene_part(app, "warnings")) == shown
         assert "! Warning, Domestic stability: Protests are spreading" in texts(pilot)
-        assert app.screen.query_one("#meter-domestic", MeterBar).warn
+        assert "domestic" in app.screen.query_one("#meters", MetersPanel).warned
 
     drive(app, script)
 
@@ -224,13 +226,12 @@ def test_advisors_toggle(saves: Path) -> None:
 
     async def script(pilot: Pilot[int]) -> None:
         await new_game(pilot)
-        advisors = app.screen.query_one("#advisors")
-        assert advisors.display
-        assert "Foreign Office\nWe voted yes with reservations." in str(app.screen.query_one("#advisor-list").render())
+        assert "Foreign Office\nWe voted yes with reservations." in scene_part(app, "advisors")
+        assert "We voted yes with reservations." in texts(pilot)
         await press(pilot, "a")
-        assert not advisors.display
+        assert scene_part(app, "advisors") == "" and "We voted yes with reservations." not in texts(pilot)
         await press(pilot, "a")
-        assert advisors.display
+        assert "Foreign Office\nWe voted yes with reservations." in scene_part(app, "advisors")
 
     drive(app, script)
 
@@ -555,7 +556,7 @@ def test_hot_reload_of_a_valid_story_keeps_the_game(saves: Path, starter_copy: P
         after = app.session.state
         assert after is not None and after is not before
         assert (after.node, after.meters, after.turn) == (before.node, before.meters, before.turn)
-        assert "Crowds fill the square after Friday prayers." in widget_text(pilot, "#scene-text")
+        assert "Crowds fill the square after Friday prayers." in flat(scene_part(app, "text"))
         await press(pilot, "ctrl+r")
         assert isinstance(app.screen, GameScreen)
 
@@ -625,13 +626,13 @@ def test_hostile_story_text_is_shown_literally(saves: Path, starter_copy: Path) 
     async def script(pilot: Pilot[int]) -> None:
         await new_game(pilot)
         await press(pilot, "1")
-        text = str(app.screen.query_one("#scene-text").render())
+        text = scene_part(app, "text")
         assert "[@click=app.quit]here[/]" in text and "[bold]this[/bold]" in text
         assert "\x1b" not in text and "\x07" not in text and "pwned" not in text
         shown = texts(pilot)
         assert "[@click=app.quit]here[/] or [bold]this[/bold]" in shown
         assert "[b]Friday[/b] [@click=app.bell]x[/]" in shown
-        await pilot.click("#scene-text", offset=(8, 0))  # on the would-be link
+        await pilot.click("#scene", offset=scene_spot(app, "text", 8))  # on the would-be link
         await pilot.pause()
         assert app.is_running and app.return_code is None
         assert isinstance(app.screen, GameScreen)

@@ -28,13 +28,14 @@ from game.story.text import clean_line
 from game.tui.app import TightropeApp
 from game.tui.dialogs import ConfirmDialog, InterludeScreen, NewGameDialog, ProblemsDialog, ScenarioDialog
 from game.tui.help import CastScreen, DecisionsScreen, EndingsScreen, GlossaryScreen, HelpScreen, WatchScreen
+from game.tui.page import Page
 from game.tui.rationale import RationaleDialog
 from game.tui.saves_screen import SavesDialog
 from game.tui.screens import EndingScreen, GameScreen
 from game.tui.title import TitleScreen, TooSmallScreen
 from game.tui.widgets import ChoiceList, MetersPanel
 
-from .conftest import STARTER, drive, make_app, press, screen_text
+from .conftest import STARTER, drive, make_app, press, scene_part, scene_spot, screen_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "story"
@@ -401,7 +402,7 @@ def test_the_decisions_changes_and_the_events_are_apart_in_the_box_and_the_revie
         pop = flat(screen_text(app))
         assert "Your decision changed: Domestic stability +4" in pop and "This event changed: Domestic stability -6" in pop
         await press(pilot, "enter")
-        box = flat(app.screen.query_one("#happened").render())
+        box = flat(scene_part(app, "happened"))
         assert "Your decision: Domestic stability +4" in box and "Event: A photograph · Domestic stability -6" in box
         await press(pilot, "v")
         assert isinstance(app.screen, DecisionsScreen)
@@ -426,7 +427,7 @@ def test_warnings_escalate(saves: Path) -> None:
             assert isinstance(app.screen, GameScreen)
             app.screen.redraw(fresh=False)
             await pilot.pause()
-            seen.append(flat(app.screen.query_one("#warnings").render()))
+            seen.append(flat(scene_part(app, "warnings")))
         assert seen[0].startswith("! Warning, Domestic stability: ")
         assert seen[1].startswith("!! Serious warning, Domestic stability: ")
         assert seen[2].startswith("!!! Final warning, Domestic stability: ")
@@ -445,8 +446,9 @@ def test_glossary_terms_are_marked_in_the_scene_and_open_from_it(saves: Path) ->
         assert isinstance(screen, GameScreen)
         terms = screen.scene_terms()
         assert terms
-        text = screen.query_one("#scene-text").render()
-        marked = [span for span in text.spans if "underline" in str(span.style)]  # type: ignore[attr-defined]
+        block = screen.query_one("#scene", Page).block("text")
+        assert block is not None
+        marked = [span for span in block.text.spans if "underline" in str(span.style)]
         assert len(marked) == len(terms)
         screen.action_term(terms[0])
         await pilot.pause()
@@ -477,7 +479,7 @@ def test_story_markup_in_a_glossary_term_is_never_an_action(saves: Path, starter
             await pilot.pause()
             assert app.is_running
             await press(pilot, "escape")
-        await pilot.click("#scene-text", offset=(2, 0))
+        await pilot.click("#scene", offset=scene_spot(app, "text", 2))
         await pilot.pause()
         assert app.is_running and app.return_code is None
 
@@ -489,7 +491,7 @@ def test_speakers_are_named_and_the_cast_is_marked_invented(saves: Path) -> None
 
     async def script(pilot: Pilot[int]) -> None:
         await start(pilot)
-        advisors = str(app.screen.query_one("#advisor-list").render())
+        advisors = scene_part(app, "advisors")
         assert "Sana Mirza, Director, UN desk, Foreign Office\nPut the reservations in writing first." in advisors
         assert "Lt Gen Tariq Hayat, Corps commander, speaking for the planners\n" in advisors
         assert "Ministry of Finance\nTell the partners first." in advisors
@@ -531,7 +533,7 @@ def test_the_authors_watch(saves: Path) -> None:
     async def script(pilot: Pilot[int]) -> None:
         await start(pilot)
         await press(pilot, "2")
-        watch = flat(app.screen.query_one("#watch").query_one("#watch-text").render())
+        watch = flat(app.screen.query_one("#watch", Page).text_of("watch"))
         assert "Scene the_street" in watch and "✓ revisions_tabled" in watch
         await press(pilot, "f2")
         assert isinstance(app.screen, WatchScreen)

@@ -1,0 +1,202 @@
+"""The game screen's one-widget pages (the scene, the decisions), its meters panel, and the collector kept out of keys."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.content import Content
+from textual.geometry import Offset
+from textual.pilot import Pilot
+from textual.selection import Selection
+
+from game.tui import app as tui_app
+from game.tui import page as page_module
+from game.tui.page import Block, Page
+from game.tui.screens import GameScreen
+from game.tui.widgets import MetersPanel
+
+from .conftest import drive, make_app, press, screen_text
+
+
+class PageApp(App[None]):
+    CSS = "Page { width: 24; height: 8; }"
+
+    def compose(self) -> ComposeResult:
+        yield Page(id="page")
+
+
+def run_page(script: object, size: tuple[int, int] = (40, 12)) -> None:
+    async def main() -> None:
+        app = PageApp()
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await script(pilot, app.query_one(Page))  # type: ignore[operator]
+
+    asyncio.run(main())
+
+
+BLOCKS = [
+    Block("happened", Content("You said yes."), above=1, callout=True),
+    Block("title", Content("Friday"), "bold", above=1),
+    Block("text", Content("Crowds gather after Friday prayers in Lahore."), above=1),
+    Block("empty", Content("")),
+    Block("turn", Content("The cable\nAnswer at once, with planners."), lead=Content(" 1 ")),
+]
+
+
+def test_a_page_wraps_its_blocks_and_knows_where_each_is() -> None:
+    async def script(pilot: Pilot[None], page: Page) -> None:
+        page.show(BLOCKS)
+        await pilot.pause()
+        width = page.scrollable_content_region.width
+        lines = page.plain.split("\n")
+        assert all(len(line) <= width for line in lines)
+        assert lines[0] == "" and lines[1].startswith("█ You said yes.")  # a blank line above, then the callout
+        assert page.rows_of("title") == (3, 4) and lines[3] == "Friday"
+        start, end = page.rows_of("text")
+        assert end - start == 3  # 45 characters at 22 columns
+        assert " ".join(ln.strip() for ln in lines[start:end]) == "Crowds gather after Friday prayers in Lahore."
+        assert page.block("empty") is None and page.rows_of("empty") == (0, 0)  # empty blocks are left out
+        first, last = page.rows_of("turn")
+        assert lines[first].startswith(" 1 The cable")
+        assert all(line.startswith("   ") for line in lines[first + 1 : last])  # a hanging indent
+        assert page.text_of("title") == "Friday" and page.text_of("nothing") == ""
+        assert page.virtual_size.height == len(lines)
+
+    run_page(script)
+
+
+def test_no_break_spaces_keep_words_together() -> None:
+    async def script(pilot: Pilot[None], page: Page) -> None:
+        page.show([Block("text", Content("aaaa bbbb cccc US\u00a0relations\u00a0▲ dd"))])
+        await pilot.pause()
+        assert "US\u00a0relations\u00a0▲" in page.plain.split("\n")[1]
+
+    run_page(script)
+
+
+def test_a_page_is_drawn_scrolled_and_wrapped_again_when_its_width_changes() -> None:
+    async def script(pilot: Pilot[None], page: Page) -> None:
+        words = " ".join(f"word{i}" for i in range(40))
+        page.show([Block("text", Content(words))])
+        await pilot.pause()
+        assert page.max_scroll_y > 0
+        shown = screen_text(pilot.app)  # type: ignore[arg-type]
+        assert "word0 word1" in shown and "word39" not in shown
+        page.scroll_end(animate=False)
+        await pilot.pause()
+        assert "word39" in screen_text(pilot.app)  # type: ignore[arg-type]
+        narrow = page.plain.count("\n")
+        page.styles.width = 40
+        await pilot.pause()
+        assert page.plain.count("\n") < narrow  # wider: fewer lines
+
+    run_page(script, (60, 12))
+
+
+def test_unchanged_blocks_are_not_wrapped_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    wrapped: list[str] = []
+    real = page_module._wrap_block
+
+    def counting(block: Block, width: int) -> list[Content]:
+        wrapped.append(block.name)
+        return real(block, width)
+
+    monkeypatch.setattr(page_module, "_wrap_block", counting)
+
+    async def script(pilot: Pilot[None], page: Page) -> None:
+        page.show(BLOCKS)
+        await pilot.pause()
+        wrapped.clear()
+        page.show([*BLOCKS, Block("more", Content("One more decision."))])
+        assert wrapped == ["more"]
+        # the same text with other styles is another block
+        page.show([Block("title", Content.styled("Friday", "italic"), "bold", above=1)])
+        assert wrapped == ["more", "title"]
+
+    run_page(script)
+
+
+def test_text_selected_on_a_page_can_be_copied() -> None:
+    async def script(pilot: Pilot[None], page: Page) -> None:
+        page.show([Block("title", Content("Friday")), Block("text", Content("Crowds gather."), above=1)])
+        await pilot.pause()
+        got = page.get_selection(Selection(Offset(0, 2), Offset(6, 2)))
+        assert got == ("Crowds", "\n")
+        plain_row = page._strip(2)
+        pilot.app.screen.selections = {page: Selection(Offset(0, 2), Offset(6, 2))}
+        await pilot.pause()
+        chosen_row = page._strip(2)
+        assert chosen_row.text == plain_row.text == "Crowds gather."
+        assert [seg.style for seg in chosen_row] != [seg.style for seg in plain_row]  # drawn as selected
+        assert "Crowds gather." in screen_text(pilot.app)  # type: ignore[arg-type]
+
+    run_page(script)
+
+
+# ------------------------------------------------------------------ the meters, one widget
+def test_the_meters_panel_draws_every_meter_and_describes_the_one_pointed_at(saves: Path) -> None:
+    app = make_app(saves=saves, seed=1)
+
+    async def script(pilot: Pilot[int]) -> None:
+        await press(pilot, "n", "enter")
+        assert isinstance(app.screen, GameScreen)
+        meters = app.screen.query_one("#meters", MetersPanel)
+        story = app.session.story
+        assert meters.size.height == 2 * len(story.meters)
+        shown = screen_text(app)
+        for m in story.meters:
+            assert m.label in shown
+        await pilot.hover("#meters", offset=(3, 1 + 2))  # the border, then the second meter's line
+        assert meters.tooltip is not None and str(meters.tooltip).startswith(story.meters[1].label + ":")
+
+    drive(app, script)
+
+
+# ------------------------------------------------------------------ the collector, kept out of keys
+def test_the_program_collects_garbage_once_a_decision_is_drawn(saves: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    collected: list[int] = []
+    monkeypatch.setattr(tui_app.gc, "collect", lambda *a: collected.append(1) or 0)
+    app = make_app(saves=saves, seed=1)
+    app.idle_collection = True
+
+    async def script(pilot: Pilot[int]) -> None:
+        await press(pilot, "n", "enter")
+        assert collected == []
+        await press(pilot, "1")
+        await pilot.pause(app.IDLE_COLLECTION_SECONDS + 0.2)
+        assert collected == [1]
+        app.collect_when_idle()  # asked twice in a row: one collection, after the last
+        app.collect_when_idle()
+        await pilot.pause(app.IDLE_COLLECTION_SECONDS + 0.2)
+        assert collected == [1, 1]
+
+    drive(app, script)
+
+
+def test_tests_and_other_hosts_keep_the_collector_as_it_is(saves: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    collected: list[int] = []
+    monkeypatch.setattr(tui_app.gc, "collect", lambda *a: collected.append(1) or 0)
+    app = make_app(saves=saves, seed=1)
+
+    async def script(pilot: Pilot[int]) -> None:
+        await press(pilot, "n", "enter", "1")
+        await pilot.pause(app.IDLE_COLLECTION_SECONDS + 0.2)
+        assert collected == []
+
+    drive(app, script)
+
+
+def test_collect_between_keys_freezes_what_is_loaded_and_raises_the_young_count() -> None:
+    before = gc.get_threshold()
+    try:
+        tui_app.collect_between_keys()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (tui_app.YOUNG_OBJECTS, before[1], before[2])
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
