@@ -39,6 +39,7 @@ class Block:
     above: int = 0
     callout: bool = False
     lead: Content | None = None
+    fill: str = ""  # a style for its whole rows, to the page's width (a highlight)
 
 
 def _same(a: Block, b: Block) -> bool:
@@ -48,11 +49,18 @@ def _same(a: Block, b: Block) -> bool:
         and a.text.spans == b.text.spans
         and (a.lead is None) == (b.lead is None)
         and (a.lead is None or b.lead is None or a.lead.spans == b.lead.spans)
-    )
+    )  # (fill and the rest are compared by ==)
 
 
-def _wrap_block(block: Block, width: int) -> list[Content]:
+def wrap_block(block: Block, width: int) -> list[Content]:
     """A block's lines at ``width``."""
+    lines = _wrap_text(block, width)
+    if block.fill:
+        return [line.pad_right(max(0, width - line.cell_length)).stylize_before(block.fill) for line in lines]
+    return lines
+
+
+def _wrap_text(block: Block, width: int) -> list[Content]:
     text = block.text.stylize_before(block.style) if block.style else block.text
     if block.callout:
         room = max(1, width - 3)
@@ -128,7 +136,7 @@ class Page(ScrollView, can_focus=True):
             if kept is not None and kept[0] == width and _same(kept[1], block):
                 block_lines = kept[2]  # (the decisions so far are wrapped once, not after every decision)
             else:
-                block_lines = _wrap_block(block, width)
+                block_lines = wrap_block(block, width)
             wrapped[block.name] = (width, block, block_lines)
             lines += block_lines
             rows[block.name] = (start, len(lines))

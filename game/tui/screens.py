@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Button, Footer, OptionList
+from textual.widgets import Button, Footer
 
 from ..engine import Option as ChoiceOption
 from ..present import BASIS_LABEL, Decision, MeterWarning, scene_heading, speakers, threshold_warnings
@@ -155,7 +155,7 @@ class GameScreen(MainScreen):
         warns = threshold_warnings(s.story, state)
         scene = self.show_scene(decisions, warns)
         choices = self.query_one("#choices", ChoiceList)
-        choices.show(s.story, s.options(), s.show_effects)
+        choices.show_choices(s.story, s.options(), s.show_effects)
         choices.border_title = "Choices" + (" · Key decision" if node.key else "")
         step = state.step
         moved = dict(step.changes) if (fresh and step) else {}
@@ -207,11 +207,11 @@ class GameScreen(MainScreen):
             return
         self.take(choices[n - 1])
 
-    @on(OptionList.OptionSelected, "#choices")
-    def selected(self, event: OptionList.OptionSelected) -> None:
+    @on(ChoiceList.Chosen, "#choices")
+    def selected(self, event: ChoiceList.Chosen) -> None:
         choices = self.query_one("#choices", ChoiceList).choices
-        if 0 <= event.option_index < len(choices):
-            self.take(choices[event.option_index])
+        if 0 <= event.index < len(choices):
+            self.take(choices[event.index])
 
     def take(self, opt: ChoiceOption) -> None:
         if not opt.enabled:

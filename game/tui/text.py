@@ -96,12 +96,3 @@ def wrap_words(content: Content, width: int) -> list[Content]:
             out.append(Content(""))
         start_of_line = line_end + 1
     return out
-
-
-def hanging(first: Content, rest: Content | None, width: int, lead: str, indent: str = "  ") -> Content:
-    """Wrap ``first`` after ``lead`` and ``rest`` below it, both with a hanging indent."""
-    room = max(8, width - len(indent))
-    lines = [Content(lead) + line if i == 0 else Content(indent) + line for i, line in enumerate(wrap_words(first, room))]
-    if rest is not None:
-        lines += [Content(indent) + line for line in wrap_words(rest, room)]
-    return Content("\n").join(lines)

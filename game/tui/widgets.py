@@ -8,15 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from textual import events
+from textual.binding import Binding
 from textual.content import Content
-from textual.css.styles import RulesMap
-from textual.strip import Strip
+from textual.geometry import Region
+from textual.message import Message
 from textual.style import Style
 from textual.timer import Timer
-from textual.visual import RenderOptions, Visual
 from textual.widget import Widget
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
 
 from ..engine import GameState
 from ..engine import Option as ChoiceOption
@@ -24,7 +22,7 @@ from ..present import MIXED, UP, Change, Decision, MeterWarning, effect_hints, f
 from ..story.model import Meter, Story
 from ..story.text import clean_line
 from .page import Block, Page
-from .text import hanging, plain
+from .text import plain
 
 
 # ---------------------------------------------------------------- meters
@@ -193,63 +191,73 @@ class MeterStrip(MeterView):
 
 
 # ---------------------------------------------------------------- choices
-class ChoicePrompt(Visual):
-    """A choice as the list shows it: its number, its text, then its effect hints (or why it is unavailable),
-    wrapped with a hanging indent at whatever width it is drawn, so it is always drawn whole."""
+class ChoiceList(Page):
+    """The choices of a scene: numbered, each drawn whole (wrapped with a hanging indent) with its effect hints
+    on the same line, or greyed with the reason it is unavailable; arrows move the highlight, Enter or a
+    click takes a choice (the screen decides what taking it means, and says why an unavailable one cannot be).
+    """
 
-    def __init__(self, lead: str, text: Content, hints: Content | None) -> None:
-        self.lead = lead
-        self.text = text
-        self.hints = hints
-        self.body = text + Content("  ") + hints if hints else text
-        self._wrapped: tuple[int, Content] | None = None
+    DEFAULT_CSS = """
+    ChoiceList { height: auto; scrollbar-gutter: auto; }
+    """
+    BINDINGS = [
+        Binding("up", "move(-1)", "Previous choice", show=False),
+        Binding("down", "move(1)", "Next choice", show=False),
+        Binding("home", "move(-99)", "First choice", show=False),
+        Binding("end", "move(99)", "Last choice", show=False),
+        Binding("enter", "take", "Take the choice", show=False),
+    ]
 
-    @property
-    def plain(self) -> str:
-        return self.lead + self.body.plain
+    class Chosen(Message):
+        """A choice was taken with Enter or a click (``index`` in ``choices``)."""
 
-    def lines(self, width: int) -> Content:
-        if self._wrapped is None or self._wrapped[0] != width:
-            wrapped = hanging(self.body, None, width, self.lead, " " * len(self.lead)).stylize("bold", 0, len(self.lead))
-            self._wrapped = (width, wrapped)
-        return self._wrapped[1]
+        def __init__(self, choice_list: ChoiceList, index: int) -> None:
+            super().__init__()
+            self.choice_list = choice_list
+            self.index = index
 
-    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
-        return self.lines(width).render_strips(width, height, style, options)
-
-    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
-        return len(self.lead) + self.body.cell_length
-
-    def get_height(self, rules: RulesMap, width: int) -> int:
-        return len(self.lines(width).plain.split("\n"))
-
-    def __str__(self) -> str:
-        return self.plain
-
-
-# ---------------------------------------------------------------- choices (list)
-class ChoiceList(OptionList):
-    """The choices of a scene: numbered, with effect hints on the same line, greyed when unavailable."""
+        @property
+        def control(self) -> ChoiceList:
+            return self.choice_list
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, markup=False)
+        super().__init__(id=id)
         self.choices: list[ChoiceOption] = []
         self.story: Story | None = None
         self.show_effects = True
+        self.highlighted: int | None = None
+        self._hover: int | None = None
+        self._prompts: list[tuple[str, Content]] = []  # each choice's number and text with hints
 
-    def show(self, story: Story, opts: Sequence[ChoiceOption], show_effects: bool) -> None:
+    def show_choices(self, story: Story, opts: Sequence[ChoiceOption], show_effects: bool) -> None:
         self.story = story
         self.choices = list(opts)
         self.show_effects = show_effects
-        self.clear_options()
-        items = []
+        self._prompts = []
         for n, opt in enumerate(self.choices, 1):
-            lead = f"{n} " if n <= 9 else "  "
-            prompt = ChoicePrompt(lead, Content(clean_line(opt.choice.text)), self._hints(opt))
-            items.append(Option(prompt, id=opt.choice.id, disabled=not opt.enabled))
-        self.add_options(items)
+            text = Content(clean_line(opt.choice.text))
+            hints = self._hints(opt)
+            self._prompts.append((f"{n} " if n <= 9 else "  ", text + Content("  ") + hints if hints else text))
         enabled = [i for i, o in enumerate(self.choices) if o.enabled]
         self.highlighted = enabled[0] if enabled else None
+        self._hover = None
+        self._draw()
+        self.scroll_home(animate=False)
+
+    def _draw(self) -> None:
+        focused = self.has_focus
+        blocks = []
+        for i, (lead, body) in enumerate(self._prompts):
+            fill = ""
+            if not self.choices[i].enabled:
+                style = "$foreground 45%"
+            elif i == self.highlighted:
+                style, fill = "bold", "on $primary 35%" if focused else "on $primary 20%"
+            else:
+                style = ""
+                fill = "on $primary 10%" if i == self._hover else ""
+            blocks.append(Block(f"choice-{i}", body, style, lead=Content.styled(lead, "bold"), fill=fill))
+        self.show(blocks)
 
     def _hints(self, opt: ChoiceOption) -> Content | None:
         assert self.story is not None
@@ -270,8 +278,58 @@ class ChoiceList(OptionList):
 
     def prompt_text(self, index: int) -> str:
         """The choice at ``index`` as drawn (number, text, hints), on one line."""
-        prompt = self.get_option_at_index(index).prompt
-        return str(prompt)
+        lead, body = self._prompts[index]
+        return lead + body.plain
+
+    def index_at(self, row: int) -> int | None:
+        """The choice drawn on ``row`` of the list (counted from its top, not from what is scrolled)."""
+        for i in range(len(self.choices)):
+            start, end = self.rows_of(f"choice-{i}")
+            if start <= row < end:
+                return i
+        return None
+
+    def action_move(self, step: int) -> None:
+        enabled = [i for i, o in enumerate(self.choices) if o.enabled]
+        if not enabled:
+            return
+        if self.highlighted not in enabled:
+            self.highlighted = enabled[0]
+        else:
+            at = enabled.index(self.highlighted) + step
+            self.highlighted = enabled[max(0, min(len(enabled) - 1, at))]  # stops at either end
+        self._draw()
+        start, end = self.rows_of(f"choice-{self.highlighted}")
+        self.scroll_to_region(Region(0, start, 1, end - start), animate=False, immediate=True)
+
+    def action_take(self) -> None:
+        if self.highlighted is not None:
+            self.post_message(self.Chosen(self, self.highlighted))
+
+    def on_click(self, event: events.Click) -> None:
+        index = self.index_at(event.y + round(self.scroll_y))
+        if index is not None:
+            if self.choices[index].enabled:
+                self.highlighted = index
+                self._draw()
+            self.post_message(self.Chosen(self, index))
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        index = self.index_at(event.y + round(self.scroll_y))
+        if index != self._hover:
+            self._hover = index
+            self._draw()
+
+    def on_leave(self, event: events.Leave) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self._draw()
+
+    def on_focus(self) -> None:
+        self._draw()
+
+    def on_blur(self) -> None:
+        self._draw()
 
 
 # ---------------------------------------------------------------- scene

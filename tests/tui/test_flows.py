@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Input, OptionList
+from textual.widgets import Button, DataTable, Input
 from textual.widgets._footer import FooterKey
 
 from game.cli import main
@@ -124,9 +124,8 @@ def test_disabled_choice_is_greyed_with_its_reason_and_cannot_be_taken(saves: Pa
         await press(pilot, "3", "2")  # wait, then quiet: US relations 48, no revisions
         assert app.session.state is not None and app.session.state.node == "decision"
         choices = app.screen.query_one("#choices", ChoiceList)
-        first = choices.get_option_at_index(0)
-        assert first.disabled
-        assert "Unavailable: Needs either Washington's confidence or a revised mandate." in flat(first.prompt)
+        assert not choices.choices[0].enabled
+        assert "Unavailable: Needs either Washington's confidence or a revised mandate." in flat(choices.prompt_text(0))
         assert choices.highlighted == 1  # the cursor starts on the first choice that can be taken
         before = app.session.state
         await press(pilot, "1")
@@ -241,7 +240,7 @@ def test_hidden_effects(saves: Path) -> None:
 
     async def script(pilot: Pilot[int]) -> None:
         await new_game(pilot)
-        prompt = str(app.screen.query_one("#choices", ChoiceList).get_option_at_index(0).prompt)
+        prompt = app.screen.query_one("#choices", ChoiceList).prompt_text(0)
         assert "Tell Washington" in prompt and "▲" not in prompt and "▼" not in prompt
 
     drive(app, script)
@@ -784,7 +783,7 @@ def test_no_color_keeps_the_meaning_without_colour(saves: Path, monkeypatch: pyt
         await press(pilot, "1")
         shown = texts(pilot)
         assert "▲+8" in shown and "▼-6" in shown  # signs and arrows, not colour alone
-        assert "Domestic\u00a0stability\u00a0▼" in str(app.screen.query_one("#choices", OptionList).get_option_at_index(1).prompt)
+        assert "Domestic\u00a0stability\u00a0▼" in app.screen.query_one("#choices", ChoiceList).prompt_text(1)
 
     drive(app, script)
 

@@ -17,7 +17,7 @@ from game.tui import app as tui_app
 from game.tui import page as page_module
 from game.tui.page import Block, Page
 from game.tui.screens import GameScreen
-from game.tui.widgets import MetersPanel
+from game.tui.widgets import ChoiceList, MetersPanel
 
 from .conftest import drive, make_app, press, screen_text
 
@@ -100,13 +100,13 @@ def test_a_page_is_drawn_scrolled_and_wrapped_again_when_its_width_changes() -> 
 
 def test_unchanged_blocks_are_not_wrapped_again(monkeypatch: pytest.MonkeyPatch) -> None:
     wrapped: list[str] = []
-    real = page_module._wrap_block
+    real = page_module.wrap_block
 
     def counting(block: Block, width: int) -> list[Content]:
         wrapped.append(block.name)
         return real(block, width)
 
-    monkeypatch.setattr(page_module, "_wrap_block", counting)
+    monkeypatch.setattr(page_module, "wrap_block", counting)
 
     async def script(pilot: Pilot[None], page: Page) -> None:
         page.show(BLOCKS)
@@ -200,3 +200,56 @@ def test_collect_between_keys_freezes_what_is_loaded_and_raises_the_young_count(
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+# ------------------------------------------------------------------ the choices, one widget
+def test_arrows_skip_unavailable_choices_and_stop_at_either_end(saves: Path) -> None:
+    app = make_app(saves=saves, seed=1)
+
+    async def script(pilot: Pilot[int]) -> None:
+        await press(pilot, "n", "enter", "3", "2")  # wait, then quiet: the first choice of "decision" is unavailable
+        choices = app.screen.query_one("#choices", ChoiceList)
+        assert [o.enabled for o in choices.choices] == [False, True, True]
+        assert choices.highlighted == 1
+        await press(pilot, "up")
+        assert choices.highlighted == 1  # the unavailable one is never highlighted
+        await press(pilot, "down", "down")
+        assert choices.highlighted == 2
+        await press(pilot, "home")
+        assert choices.highlighted == 1
+        await press(pilot, "end")
+        assert choices.highlighted == 2
+
+    drive(app, script)
+
+
+def test_a_click_on_an_unavailable_choice_says_why(saves: Path) -> None:
+    app = make_app(saves=saves, seed=1)
+
+    async def script(pilot: Pilot[int]) -> None:
+        await press(pilot, "n", "enter", "3", "2")
+        before = app.session.state
+        await pilot.click("#choices", offset=(4, 1))  # row 0 is the border: the first, unavailable choice
+        await pilot.pause()
+        assert app.session.state is before
+        assert "Unavailable: Needs either" in screen_text(app)
+
+    drive(app, script)
+
+
+def test_the_choice_under_the_pointer_is_marked(saves: Path) -> None:
+    app = make_app(saves=saves, seed=1)
+
+    async def script(pilot: Pilot[int]) -> None:
+        await press(pilot, "n", "enter")
+        choices = app.screen.query_one("#choices", ChoiceList)
+        second = choices.rows_of("choice-1")[0]
+        await pilot.hover("#choices", offset=(4, 1 + second))
+        block = choices.block("choice-1")
+        assert block is not None and block.fill  # a background for the row under the pointer
+        assert choices.highlighted == 0  # the highlight (what Enter takes) stays
+        await pilot.hover("#scene")
+        block = choices.block("choice-1")
+        assert block is not None and not block.fill
+
+    drive(app, script)

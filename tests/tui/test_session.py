@@ -17,7 +17,8 @@ from game.present import when
 from game.saves import AUTOSAVE, SaveError, list_saves
 from game.session import NewGame, Session, SessionError, Settings
 from game.story.text import clean
-from game.tui.text import hanging, reflow
+from game.tui.page import Block, wrap_block
+from game.tui.text import reflow
 from game.tui.widgets import chart_lines, chart_scale
 
 from .conftest import STARTER
@@ -199,12 +200,11 @@ def test_chart_lines_shape(values: list[int], rows: int, col: int, gap: int) -> 
 @given(st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=10), min_size=1, max_size=30), st.integers(16, 60))
 def test_hanging_indent(words: list[str], width: int) -> None:
     text = " ".join(words)
-    out = hanging(Content(text), Content("x y"), width, "1 ")
-    lines = out.plain.split("\n")
+    lines = [line.plain for line in wrap_block(Block("b", Content(text + "\nx y"), lead=Content("1 ")), width)]
     assert lines[0].startswith("1 ")
     assert all(line.startswith("  ") for line in lines[1:])
     assert all(len(line) <= width for line in lines)
-    assert " ".join(out.plain.split())[2:] == text + " x y"
+    assert " ".join(" ".join(lines).split())[2:] == text + " x y"
 
 
 # ------------------------------------------------------------------ each game its own slot
