@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import sys
 from collections.abc import Sequence
 
 from . import __version__
 from .errors import UsageError
-from .lsp import cli as lsp_cli
 from .paths import story_dir
 
 DEFAULT_COMMAND = "play"  # what `tightrope` does with no command word (`tightrope --seed 3` plays)
@@ -44,6 +42,7 @@ def build_parser(play_only: bool = False) -> argparse.ArgumentParser:
         return parser
     from .author import cli as author_cli
     from .classroom import cli as classroom_cli
+    from .lsp import cli as lsp_cli
 
     p = sub.add_parser("check", help="check a story folder and report every problem")
     p.add_argument("story", nargs="?", default=None, metavar="STORY_DIR", help="story folder (default: the shipped story)")
@@ -104,6 +103,8 @@ def _register_play(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    import json
+
     from .story import check_story
     from .story.diagnostics import one_line
 
@@ -135,6 +136,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
     from .story.spec import json_schema
 
     print(json.dumps(json_schema(), indent=2, ensure_ascii=False))

@@ -161,3 +161,19 @@ def test_dead_code_stays_gone() -> None:
     assert not hasattr(saves, "finite") and not hasattr(engine, "meter_values")
     assert not hasattr(GameState, "over")
     assert not hasattr(session.Session, "needs_name") and not hasattr(session, "change_text")
+
+
+def test_the_title_screen_needs_little_before_it_is_drawn() -> None:
+    """`tightrope` draws its title before it reads the story (benchmarks/tui_startup.py): what playing imports
+    up to then leaves out the story layer, the session, the saves, the other front ends and json."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from game.cli import build_parser; build_parser(play_only=True); import game.tui.app; "
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith(('game.', 'json')))))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert "game.tui.app" in out and "game.cli" in out  # the probe imported what playing does
+    heavy = ("game.story", "game.engine", "game.session", "game.saves", "game.present", "game.lsp", "game.author")
+    assert [m for m in out if m.startswith(heavy) or m == "json" or m.startswith("json.")] == []
