@@ -70,7 +70,7 @@ KEY_NAMES = {
 MAIN = ("title", "game", "ending")
 # Textual's own keys (not bindings of ours), shown after ours
 BUILT_IN: tuple[tuple[str, str, str], ...] = (
-    ("↑ ↓  Enter", "move through the choices and lists, and take one", "game, menus, lists"),
+    ("↑ ↓  Home  End  Enter", "move through the choices and lists (Home, End: first, last) and take one", "game, menus, lists"),
     ("Tab", "next control or section", "everywhere"),
 )
 

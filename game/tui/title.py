@@ -135,6 +135,8 @@ class TitleMenu(Widget, can_focus=True):
         Binding("enter,space", "pick", "Pick", show=False),
         Binding("down,right", "move(1)", "Next", show=False),
         Binding("up,left", "move(-1)", "Previous", show=False),
+        Binding("home", "move(-99)", "First", show=False),
+        Binding("end", "move(99)", "Last", show=False),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "title-menu--item",

@@ -269,6 +269,10 @@ def test_title_menu_works_by_mouse_and_arrows(saves: Path) -> None:
         assert menu.highlighted == "new_game"
         await press(pilot, "up")  # stays at the first
         assert menu.highlighted == "new_game"
+        await press(pilot, "end")
+        assert menu.highlighted == "quit_confirm"
+        await press(pilot, "home")
+        assert menu.highlighted == "new_game"
         await press(pilot, "down", "down", "down", "down", "down")  # Load, Endings, Who's who, Glossary, Help
         assert menu.highlighted == "help"
         await press(pilot, "enter")
