@@ -77,19 +77,22 @@ def wrap_words(content: Content, width: int) -> list[Content]:
             pos = start_of_line + gap.end()
         words.append((pos, line_end))
         current: tuple[int, int] | None = None
+        used = 0  # cells of the current line (the gaps between words are spaces: a cell each)
         for a, b in words:
             if a == b:
                 continue
-            if current is not None and cell_len(text[current[0] : b]) <= width:
+            cells = cell_len(text[a:b])
+            if current is not None and used + (a - current[1]) + cells <= width:
+                used += (a - current[1]) + cells
                 current = (current[0], b)
                 continue
             if current is not None:
                 out.append(content[current[0] : current[1]])
-            if cell_len(text[a:b]) > width:
+            if cells > width:
                 out += content[a:b].fold(width)
                 current = None
             else:
-                current = (a, b)
+                current, used = (a, b), cells
         if current is not None:
             out.append(content[current[0] : current[1]])
         elif not raw_line.strip():

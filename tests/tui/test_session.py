@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from rich.cells import cell_len
 from textual.content import Content
 
 from game.cli import build_parser
@@ -18,7 +19,7 @@ from game.saves import AUTOSAVE, SaveError, list_saves
 from game.session import NewGame, Session, SessionError, Settings
 from game.story.text import clean
 from game.tui.page import Block, wrap_block
-from game.tui.text import reflow
+from game.tui.text import reflow, wrap_words
 from game.tui.widgets import chart_lines, chart_scale
 
 from .conftest import STARTER
@@ -305,3 +306,45 @@ def test_a_wrong_scenario_is_one_line_with_a_suggestion(tmp_path: Path) -> None:
         session(tmp_path, story=CAST, scenario="shrot")
     with pytest.raises(UsageError, match="this story has no scenarios"):
         session(tmp_path, scenario="lesson")
+
+
+def _wrap_reference(text: str, width: int) -> list[str]:
+    """wrap_words as first written: each candidate line measured whole, spaces kept (slow, plainly right)."""
+    import re
+
+    out: list[str] = []
+    start_of_line = 0
+    for raw in text.split("\n"):
+        words = [(start_of_line + m.start(), start_of_line + m.end()) for m in re.finditer(r"[^ ]+", raw)]
+        current: tuple[int, int] | None = None
+        for a, b in words:
+            if current is not None and cell_len(text[current[0] : b]) <= width:
+                current = (current[0], b)
+                continue
+            if current is not None:
+                out.append(text[current[0] : current[1]])
+            if cell_len(text[a:b]) > width:
+                out += [c.plain for c in Content(text[a:b]).fold(width)]
+                current = None
+            else:
+                current = (a, b)
+        if current is not None:
+            out.append(text[current[0] : current[1]])
+        elif not raw.strip():
+            out.append("")
+        start_of_line += len(raw) + 1
+    return out
+
+
+@given(
+    st.lists(
+        st.one_of(st.text(alphabet="abc\u00a0漢é", min_size=1, max_size=12), st.sampled_from([" ", "  ", "\n", "\n\n"])),
+        max_size=40,
+    ),
+    st.integers(2, 30),  # (a two-cell character cannot fit one cell)
+)
+def test_wrap_words_matches_the_plain_definition(parts: list[str], width: int) -> None:
+    text = "".join(parts)
+    got = [line.plain for line in wrap_words(Content(text), width)]
+    assert got == _wrap_reference(text, width)
+    assert all(cell_len(line) <= width for line in got)
