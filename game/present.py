@@ -459,13 +459,22 @@ def term_forms(term: str) -> list[str]:
     return [f for f in dict.fromkeys(forms) if len(f) > 1]
 
 
+# the only characters outside ASCII that a pattern ignoring case matches to an ASCII letter
+# (İ ı to i, ſ to s, the Kelvin sign to k): folded before the quick test in find_terms
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
 @lru_cache(maxsize=4)
-def _term_patterns(glossary: tuple[Term, ...]) -> list[list[re.Pattern[str]]]:
-    """For each glossary term, a pattern for each of its forms (compiled once per story, not once per scene)."""
+def _term_patterns(glossary: tuple[Term, ...]) -> list[list[tuple[str | None, re.Pattern[str]]]]:
+    """For each glossary term, each of its forms: a quick test (the form in lower case, when it is ASCII)
+    and its pattern, compiled once per story rather than once per scene."""
     return [
         [
-            # matching ignores case, except an acronym's: "PA" is an acronym, "pa" is not
-            re.compile(r"(?<!\w)" + re.escape(form) + r"s?(?!\w)", 0 if _acronym(form) else re.IGNORECASE)
+            (
+                form.lower() if form.isascii() else None,
+                # matching ignores case, except an acronym's: "PA" is an acronym, "pa" is not
+                re.compile(r"(?<!\w)" + re.escape(form) + r"s?(?!\w)", 0 if _acronym(form) else re.IGNORECASE),
+            )
             for form in term_forms(clean_line(t.term))
         ]
         for t in glossary
@@ -478,10 +487,12 @@ def find_terms(story: Story, text: str) -> list[tuple[int, int, int]]:
     Matching ignores case (not an acronym's) and allows a plural "s"; each term is marked once.
     """
     spans: list[tuple[int, int, int]] = []
-    for k, patterns in enumerate(_term_patterns(story.glossary)):
+    lower = text.translate(_FOLD).lower()
+    for k, forms in enumerate(_term_patterns(story.glossary)):
         best: tuple[int, int] | None = None
-        for pattern in patterns:
-            m = pattern.search(text)
+        for needle, pattern in forms:
+            # most terms are not in a given scene: a substring test says so faster than the pattern
+            m = pattern.search(text) if needle is None or needle in lower else None
             if m and (best is None or m.start() < best[0] or (m.start() == best[0] and m.end() > best[1])):
                 best = (m.start(), m.end())
         if best is not None:

@@ -348,3 +348,69 @@ def test_wrap_words_matches_the_plain_definition(parts: list[str], width: int) -
     got = [line.plain for line in wrap_words(Content(text), width)]
     assert got == _wrap_reference(text, width)
     assert all(cell_len(line) <= width for line in got)
+
+
+_SHIPPED_STORY = None
+
+
+def _shipped() -> object:
+    global _SHIPPED_STORY
+    if _SHIPPED_STORY is None:
+        from game.story import load_story
+
+        _SHIPPED_STORY = load_story(Path(__file__).resolve().parents[2] / "story")
+    return _SHIPPED_STORY
+
+
+def _find_terms_reference(story: object, text: str) -> list[tuple[int, int, int]]:
+    """find_terms as first written: every form of every term searched for, with no quick test first."""
+    import re
+
+    from game.present import _acronym, term_forms
+    from game.story.text import clean_line
+
+    spans = []
+    for k, t in enumerate(story.glossary):  # type: ignore[attr-defined]
+        best: tuple[int, int] | None = None
+        for form in term_forms(clean_line(t.term)):
+            flags = 0 if _acronym(form) else re.IGNORECASE
+            m = re.search(r"(?<!\w)" + re.escape(form) + r"s?(?!\w)", text, flags)
+            if m and (best is None or m.start() < best[0] or (m.start() == best[0] and m.end() > best[1])):
+                best = (m.start(), m.end())
+        if best is not None:
+            spans.append((best[0], best[1], k))
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    out: list[tuple[int, int, int]] = []
+    for span in spans:
+        if not out or span[0] >= out[-1][1]:
+            out.append(span)
+    return out
+
+
+@given(st.data())
+def test_find_terms_finds_what_a_search_for_every_form_finds(data: st.DataObject) -> None:
+    from game.present import find_terms, term_forms
+    from game.story.text import clean_line
+
+    story = _shipped()
+    forms = [f for t in story.glossary for f in term_forms(clean_line(t.term))]  # type: ignore[attr-defined]
+    pieces = data.draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from(forms).flatmap(lambda f: st.sampled_from([f, f.lower(), f.upper(), f + "s", "x" + f])),
+                st.sampled_from([" ", ", ", ". ", "\n", "-", "'"]),
+                st.text(alphabet="abcInst \u0130\u0131\u017f\u212a", max_size=6),  # letters that fold to ASCII
+            ),
+            max_size=25,
+        )
+    )
+    text = "".join(pieces)
+    assert find_terms(story, text) == _find_terms_reference(story, text)  # type: ignore[arg-type]
+
+
+def test_find_terms_folds_the_letters_a_pattern_ignoring_case_folds() -> None:
+    from game.present import find_terms
+
+    story = _shipped()
+    for text in ("the Board of Peace", "the \u0130nternational Stabilization Force", "the National \u017fecurity Committee"):
+        assert find_terms(story, text) == _find_terms_reference(story, text) != []  # type: ignore[arg-type]
