@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import secrets
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -259,6 +260,7 @@ class Session:
     undone: list[Undone] = field(default_factory=list)  # decisions taken back, oldest first
     _writer: ThreadPoolExecutor | None = field(default=None, repr=False)
     _pending: list[Future[list[str]]] = field(default_factory=list, repr=False)
+    _gates: list[threading.Event] = field(default_factory=list, repr=False)
     _slot: str | None = field(default=None, repr=False)  # the game's own slot, once claimed
     _slot_finished: bool = field(default=False, repr=False)  # the slot holds (or will hold) a finished game
     _locks: dict[Path, SlotLock] = field(default_factory=dict, repr=False)
@@ -624,12 +626,18 @@ class Session:
         self._slot_finished = self.state.ending is not None
         return self._write_slots(self.story, self.state, self.play_settings(), jobs)
 
-    def autosave_later(self) -> Future[list[str]]:
+    def autosave_later(self, after: threading.Event | None = None) -> Future[list[str]]:
         """Write every automatic slot on a background thread, in order of the calls.
 
         Saving takes milliseconds (fsync), which a screen should not wait
         for. States are immutable, so the writer sees exactly the state of
         the call. The future's result is one message per failure.
+
+        With ``after``, the writer starts once that event is set (the app
+        sets it when the new screen is drawn, so that the writer's Python
+        does not share the interpreter with drawing it), or after
+        GATE_SECONDS at the latest; :meth:`flush` (and so :meth:`close`)
+        sets it at once.
         """
         assert self.state is not None
         if self._writer is None:
@@ -638,12 +646,32 @@ class Session:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tightrope-autosave")
         jobs = self._jobs()
         self._slot_finished = self.state.ending is not None
-        job = self._writer.submit(self._write_slots, self.story, self.state, self.play_settings(), jobs)
+        job = self._writer.submit(self._write_after, after, self.story, self.state, self.play_settings(), jobs)
         self._pending = [f for f in self._pending if not f.done()] + [job]
+        if after is not None:
+            self._gates = [g for g in self._gates if not g.is_set()] + [after]
         return job
+
+    GATE_SECONDS = 0.5
+
+    @classmethod
+    def _write_after(
+        cls,
+        gate: threading.Event | None,
+        story: Story,
+        state: GameState,
+        settings: PlaySettings,
+        jobs: list[tuple[Path, Extra]] | SaveError,
+    ) -> list[str]:
+        if gate is not None:
+            gate.wait(cls.GATE_SECONDS)
+        return cls._write_slots(story, state, settings, jobs)
 
     def flush(self) -> None:
         """Wait for the background saves (before reading the save folder, and on exit)."""
+        gates, self._gates = self._gates, []
+        for gate in gates:
+            gate.set()
         pending, self._pending = self._pending, []
         for job in pending:
             job.result()

@@ -444,8 +444,10 @@ class TightropeApp(App[int]):
         gc.collect()
 
     def autosave(self) -> None:
-        """Write the automatic slots in the background; warn if that fails."""
-        job = self.session.autosave_later()
+        """Write the automatic slots in the background once the screen is drawn; warn if that fails."""
+        drawn = threading.Event()
+        job = self.session.autosave_later(after=drawn)
+        self.call_after_refresh(drawn.set)
 
         def done(job: Future[list[str]]) -> None:
             problems = job.result()

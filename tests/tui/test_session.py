@@ -72,6 +72,31 @@ def test_background_autosaves_are_written_in_order(tmp_path: Path) -> None:
     s.close()
 
 
+def test_a_gated_autosave_waits_for_its_gate_and_never_past_a_flush(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    s = session(tmp_path)
+    s.start(NewGame("", 1, True, False))
+    s.choose("commit")
+    saved = tmp_path / "saves" / "autosave.json"
+    gate = threading.Event()
+    job = s.autosave_later(after=gate)
+    assert not job.done() and not saved.exists()  # the app has not drawn the new screen yet
+    gate.set()
+    assert job.result(timeout=5) == [] and saved.exists()
+
+    s.choose("address")
+    job = s.autosave_later(after=threading.Event())  # never set: flush (and so close) sets it
+    s.flush()
+    assert job.done() and [h["choice"] for h in json.loads(saved.read_text())["history"]] == ["commit", "address"]
+
+    monkeypatch.setattr(Session, "GATE_SECONDS", 0.05)
+    s.undo()
+    job = s.autosave_later(after=threading.Event())  # never set, no flush: written after GATE_SECONDS
+    assert job.result(timeout=5) == [] and [h["choice"] for h in json.loads(saved.read_text())["history"]] == ["commit"]
+    s.close()
+
+
 def test_autosave_failure_is_a_message(tmp_path: Path) -> None:
     (tmp_path / "saves").write_text("a file where the folder should be")
     s = session(tmp_path)
