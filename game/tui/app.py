@@ -82,6 +82,7 @@ class TightropeApp(App[int]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     IDLE_COLLECTION_SECONDS = 0.1
+    FULL_COLLECTION_EVERY = 20
 
     def __init__(
         self,
@@ -107,6 +108,7 @@ class TightropeApp(App[int]):
         self.new_ending = False  # the ending on screen was found for the first time
         self.idle_collection = False  # collect garbage after a decision, once the screen is drawn (run_tui)
         self._collect_timer: Timer | None = None
+        self._collections = 0
         if not animations:
             self.animation_level = "none"
         self.register_theme(TIGHTROPE)
@@ -441,7 +443,10 @@ class TightropeApp(App[int]):
 
     def _collect(self) -> None:
         self._collect_timer = None
-        gc.collect()
+        self._collections += 1
+        # the young objects every time (a few milliseconds); everything, every FULL_COLLECTION_EVERY
+        # decisions (tens of milliseconds: what a long game leaves behind)
+        gc.collect(1 if self._collections % self.FULL_COLLECTION_EVERY else 2)
 
     def autosave(self) -> None:
         """Write the automatic slots in the background once the screen is drawn; warn if that fails."""
@@ -688,9 +693,11 @@ def collect_between_keys() -> None:
     the story, the app and its styles, which live as long as the program,
     are moved out of the collector's sight once loaded (``gc.freeze``); a
     decision or an undo has the app collect once its screen is drawn
-    (``TightropeApp.collect_when_idle``), which resets the counts, so that
-    the count for the young objects (raised from 700) is rarely reached
-    while a key is answered, and memory stays bounded when it is.
+    (``TightropeApp.collect_when_idle``: the young objects, a few
+    milliseconds, and everything every twentieth time), which resets the
+    counts, so that the count for the young objects (raised from 700) is
+    rarely reached while a key is answered, and memory stays bounded when
+    it is.
     """
     gc.freeze()
     _, middle, old = gc.get_threshold()

@@ -159,8 +159,9 @@ def test_the_meters_panel_draws_every_meter_and_describes_the_one_pointed_at(sav
 
 # ------------------------------------------------------------------ the collector, kept out of keys
 def test_the_program_collects_garbage_once_a_decision_is_drawn(saves: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    collected: list[int] = []
-    monkeypatch.setattr(tui_app.gc, "collect", lambda *a: collected.append(1) or 0)
+    collected: list[int] = []  # the generations collected
+    monkeypatch.setattr(tui_app.gc, "collect", lambda generation=2: collected.append(generation) or 0)
+    monkeypatch.setattr(tui_app.TightropeApp, "FULL_COLLECTION_EVERY", 3)
     app = make_app(saves=saves, seed=1)
     app.idle_collection = True
 
@@ -169,18 +170,21 @@ def test_the_program_collects_garbage_once_a_decision_is_drawn(saves: Path, monk
         assert collected == []
         await press(pilot, "1")
         await pilot.pause(app.IDLE_COLLECTION_SECONDS + 0.2)
-        assert collected == [1]
+        assert collected == [1]  # the young objects
         app.collect_when_idle()  # asked twice in a row: one collection, after the last
         app.collect_when_idle()
         await pilot.pause(app.IDLE_COLLECTION_SECONDS + 0.2)
         assert collected == [1, 1]
+        await press(pilot, "u")
+        await pilot.pause(app.IDLE_COLLECTION_SECONDS + 0.2)
+        assert collected == [1, 1, 2]  # every third: everything
 
     drive(app, script)
 
 
 def test_tests_and_other_hosts_keep_the_collector_as_it_is(saves: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     collected: list[int] = []
-    monkeypatch.setattr(tui_app.gc, "collect", lambda *a: collected.append(1) or 0)
+    monkeypatch.setattr(tui_app.gc, "collect", lambda generation=2: collected.append(generation) or 0)
     app = make_app(saves=saves, seed=1)
 
     async def script(pilot: Pilot[int]) -> None:
