@@ -497,7 +497,12 @@ def find_terms(story: Story, text: str) -> list[tuple[int, int, int]]:
                 best = (m.start(), m.end())
         if best is not None:
             spans.append((best[0], best[1], k))
-    spans.sort(key=lambda s: (s[0], -s[1]))
+    return apart(spans)
+
+
+def apart(spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """The spans in order of where they start (the longest first at one place), each overlapping none before it."""
+    spans = sorted(spans, key=lambda s: (s[0], -s[1]))
     out: list[tuple[int, int, int]] = []
     for span in spans:
         if not out or span[0] >= out[-1][1]:

@@ -391,7 +391,7 @@ def _find_terms_reference(story: object, text: str) -> list[tuple[int, int, int]
     """find_terms as first written: every form of every term searched for, with no quick test first."""
     import re
 
-    from game.present import _acronym, term_forms
+    from game.present import _acronym, apart, term_forms
     from game.story.text import clean_line
 
     spans = []
@@ -404,12 +404,7 @@ def _find_terms_reference(story: object, text: str) -> list[tuple[int, int, int]
                 best = (m.start(), m.end())
         if best is not None:
             spans.append((best[0], best[1], k))
-    spans.sort(key=lambda s: (s[0], -s[1]))
-    out: list[tuple[int, int, int]] = []
-    for span in spans:
-        if not out or span[0] >= out[-1][1]:
-            out.append(span)
-    return out
+    return apart(spans)  # (which span wins where two overlap is not what is compared here)
 
 
 @given(st.data())
