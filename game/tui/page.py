@@ -1,11 +1,13 @@
-"""A page of text drawn by one widget: the scene, the decisions so far.
+"""A page of text drawn by one widget: the scene, the choices, the decisions so far, the author's watch.
 
 The game screen used to draw its scene as six text widgets in a scrolling
-container (and the decisions as a text in another), so every decision had
-Textual lay out and render a dozen widgets. A :class:`Page` is one widget:
-its blocks are wrapped once per change (or width) into lines, rendered once
-into strips, and drawn line by line as it scrolls. Story text stays literal
-(:class:`~textual.content.Content` from plain strings, never markup).
+container, the decisions as a text in another and the choices as an
+OptionList, so every decision had Textual lay out and render a dozen or so
+widgets, twice (docs/benchmarks.md). A :class:`Page` is one widget: its
+blocks are wrapped once per change (or width) into lines, each row is
+rendered when it is first shown and kept until the page, its width or the
+theme changes. Story text stays literal (:class:`~textual.content.Content`
+from plain strings, never markup).
 """
 
 from __future__ import annotations
