@@ -124,8 +124,8 @@ class Page(ScrollView, can_focus=True):
         """Every line as drawn, joined with newlines."""
         return "\n".join(line.plain for line in self._lines)
 
-    def _lay_out(self, width: int) -> None:
-        if width <= 0:  # not laid out yet: done on the first resize
+    def _lay_out(self, width: int, repaint: bool = True) -> None:
+        if width <= 0:  # not laid out yet: done when its width is known (see get_content_height, render_lines)
             self._width = 0
             return
         lines: list[Content] = []
@@ -145,9 +145,20 @@ class Page(ScrollView, can_focus=True):
         self._lines, self._rows, self._width, self._wrapped = lines, rows, width, wrapped
         self._strips.clear()
         self.virtual_size = Size(width, len(lines))
-        self.refresh()
+        if repaint:
+            self.refresh()
 
     # ------------------------------------------------------------ drawing
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # asked while the screen is laid out, before the page has heard its size: a page shown before
+        # its screen was first laid out (a new game screen) is wrapped here, so that one whose height
+        # follows its lines (the choices) has it in the first frame, not an empty one first
+        # (only then: later widths are the resize's to follow, or a scrollbar coming and going could
+        # have the page wrapped for two widths in turn, frame after frame)
+        if self._width == 0 and width > 0:
+            self._lay_out(width, repaint=False)
+        return len(self._lines)
+
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
         if width != self._width:
@@ -184,6 +195,8 @@ class Page(ScrollView, can_focus=True):
         # the widget's styles, worked out once for all the rows drawn now (each walks the ancestors)
         self._styles = (self.visual_style, self.rich_style, self.link_style)
         self._room = self.scrollable_content_region.width
+        if self._room != self._width:  # drawn at a width it has not been wrapped for yet (its first frame)
+            self._lay_out(self._room, repaint=False)
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:

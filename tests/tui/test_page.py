@@ -257,3 +257,31 @@ def test_the_choice_under_the_pointer_is_marked(saves: Path) -> None:
         assert block is not None and not block.fill
 
     drive(app, script)
+
+
+def test_the_first_frame_of_a_game_already_shows_the_scene_and_every_choice(saves: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pages are shown before the new screen is first laid out: they are wrapped as it is, so that
+    its first frame is whole (not an empty scene and list for a frame, which a person would see flash)."""
+    from textual.screen import Screen
+
+    frames: list[str] = []
+    real = Screen._refresh_layout
+
+    def capture(self: Screen[object], *args: object, **kwargs: object) -> None:
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+        if isinstance(self, GameScreen) and not frames:
+            frames.append(screen_text(self.app))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Screen, "_refresh_layout", capture)
+    app = make_app(saves=saves, seed=1)
+
+    async def script(pilot: Pilot[int]) -> None:
+        await press(pilot, "n", "enter")
+        assert isinstance(app.screen, GameScreen) and frames
+        first = " ".join(frames[0].split())
+        assert app.session.node.title in first
+        assert app.session.node.text.render(app.session.state, "").split()[0] in first  # the text's first word
+        for n, opt in enumerate(app.session.options(), 1):
+            assert f"{n} {' '.join(opt.choice.text.split()[:4])}" in first, (n, first)
+
+    drive(app, script, (80, 24))
