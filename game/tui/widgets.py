@@ -125,9 +125,9 @@ class MetersPanel(MeterView):
         return Content("\n").join(self._meter(i, width) for i in range(len(self.story.meters)))
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
-        index = event.y // 2
-        if 0 <= index < len(self.story.meters):
-            self.tooltip = Content(describe_meter(self.story.meters[index]))
+        at = event.get_content_offset(self)  # (None over the border)
+        if at is not None and 0 <= at.y // 2 < len(self.story.meters):
+            self.tooltip = Content(describe_meter(self.story.meters[at.y // 2]))
 
 
 class MeterStrip(MeterView):
@@ -281,8 +281,12 @@ class ChoiceList(Page):
         lead, body = self._prompts[index]
         return lead + body.plain
 
-    def index_at(self, row: int) -> int | None:
-        """The choice drawn on ``row`` of the list (counted from its top, not from what is scrolled)."""
+    def index_at(self, event: events.MouseEvent) -> int | None:
+        """The choice under the pointer (None over the border or below the last choice)."""
+        at = event.get_content_offset(self)
+        if at is None:
+            return None
+        row = at.y + round(self.scroll_y)
         for i in range(len(self.choices)):
             start, end = self.rows_of(f"choice-{i}")
             if start <= row < end:
@@ -307,7 +311,7 @@ class ChoiceList(Page):
             self.post_message(self.Chosen(self, self.highlighted))
 
     def on_click(self, event: events.Click) -> None:
-        index = self.index_at(event.y + round(self.scroll_y))
+        index = self.index_at(event)
         if index is not None:
             if self.choices[index].enabled:
                 self.highlighted = index
@@ -315,7 +319,7 @@ class ChoiceList(Page):
             self.post_message(self.Chosen(self, index))
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
-        index = self.index_at(event.y + round(self.scroll_y))
+        index = self.index_at(event)
         if index != self._hover:
             self._hover = index
             self._draw()

@@ -285,3 +285,37 @@ def test_the_first_frame_of_a_game_already_shows_the_scene_and_every_choice(save
             assert f"{n} {' '.join(opt.choice.text.split()[:4])}" in first, (n, first)
 
     drive(app, script, (80, 24))
+
+
+def test_a_click_on_any_row_of_a_choice_takes_that_choice_and_the_border_none(saves: Path) -> None:
+    app = make_app(story=Path(__file__).resolve().parents[2] / "story", saves=saves, seed=1)
+
+    async def script(pilot: Pilot[int]) -> None:
+        await press(pilot, "n", "enter")
+        choices = app.screen.query_one("#choices", ChoiceList)
+        start, end = choices.rows_of("choice-0")
+        assert end - start >= 2  # the first decision's first choice takes two lines or more at 80x24
+        before, first = app.session.state, choices.choices[0].choice.id
+        await pilot.click("#choices", offset=(4, 0))  # the border: nothing
+        await pilot.pause()
+        assert app.session.state is before
+        await pilot.click("#choices", offset=(4, 1 + end - 1))  # the choice's last line (row 0 is the border)
+        await pilot.pause()
+        state = app.session.state
+        assert state is not None and state.step is not None and state.step.choice == first
+
+    drive(app, script, (80, 24))
+
+
+def test_each_line_of_a_meter_describes_that_meter(saves: Path) -> None:
+    app = make_app(saves=saves, seed=1)
+
+    async def script(pilot: Pilot[int]) -> None:
+        await press(pilot, "n", "enter")
+        meters = app.screen.query_one("#meters", MetersPanel)
+        first = app.session.story.meters[0].label
+        for row in (1, 2):  # the first meter's line and its bar (row 0 is the border)
+            await pilot.hover("#meters", offset=(3, row))
+            assert str(meters.tooltip).startswith(first + ":"), row
+
+    drive(app, script)
