@@ -46,12 +46,10 @@ class Block:
 
 def _same(a: Block, b: Block) -> bool:
     """The same block, styles included (Content compares its text only)."""
+    # (== compares every field, the two Contents by their text: a lead is None in both or in neither)
     return a is b or (
-        a == b
-        and a.text.spans == b.text.spans
-        and (a.lead is None) == (b.lead is None)
-        and (a.lead is None or b.lead is None or a.lead.spans == b.lead.spans)
-    )  # (fill and the rest are compared by ==)
+        a == b and a.text.spans == b.text.spans and (a.lead is None or a.lead.spans == getattr(b.lead, "spans", None))
+    )
 
 
 def wrap_block(block: Block, width: int) -> list[Content]:

@@ -10,7 +10,8 @@ screens (game.tui.screens) load when a game starts.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
 from rich.text import Text as RichText
 from textual import events
@@ -44,6 +45,19 @@ COMMON = [
     Binding("r,ctrl+r", "app.reload", "Reload"),
     Binding("f2", "app.watch", "Watch (--debug)", show=False),
 ]
+
+
+T = TypeVar("T")
+
+
+def step_through(items: Sequence[T], current: T | None, step: int) -> T | None:
+    """The item ``step`` places from ``current`` among ``items``, stopping at either end (as focus does);
+    the first when ``current`` is not among them, None when there are none (for menus and choice lists)."""
+    if not items:
+        return None
+    if current not in items:
+        return items[0]
+    return items[max(0, min(len(items) - 1, items.index(current) + step))]
 
 
 def quietly(bindings: list[Binding], *actions: str) -> list[Binding]:
@@ -195,13 +209,7 @@ class TitleMenu(Widget, can_focus=True):
     # -- keys and pointer
     def action_move(self, step: int) -> None:
         choosable = [item.action for item in self.shown() if item.action not in self.disabled_items]
-        if not choosable:
-            return
-        if self.highlighted not in choosable:
-            self.highlighted = choosable[0]
-            return
-        at = choosable.index(self.highlighted) + step
-        self.highlighted = choosable[max(0, min(len(choosable) - 1, at))]  # stops at either end, as focus did
+        self.highlighted = step_through(choosable, self.highlighted, step) or self.highlighted
 
     def action_pick(self) -> None:
         if self.is_enabled(self.highlighted):

@@ -23,6 +23,7 @@ from ..story.model import Meter, Story
 from ..story.text import clean_line
 from .page import Block, Page
 from .text import plain
+from .title import step_through
 
 
 # ---------------------------------------------------------------- meters
@@ -294,14 +295,9 @@ class ChoiceList(Page):
         return None
 
     def action_move(self, step: int) -> None:
-        enabled = [i for i, o in enumerate(self.choices) if o.enabled]
-        if not enabled:
+        self.highlighted = step_through([i for i, o in enumerate(self.choices) if o.enabled], self.highlighted, step)
+        if self.highlighted is None:
             return
-        if self.highlighted not in enabled:
-            self.highlighted = enabled[0]
-        else:
-            at = enabled.index(self.highlighted) + step
-            self.highlighted = enabled[max(0, min(len(enabled) - 1, at))]  # stops at either end
         self._draw()
         start, end = self.rows_of(f"choice-{self.highlighted}")
         self.scroll_to_region(Region(0, start, 1, end - start), animate=False, immediate=True)
@@ -358,7 +354,7 @@ def scene_blocks(
             Block("advisors-heading", Content("Advisors"), "bold $accent", above=1),
             Block("advisors", advisors, "$text-secondary"),
         ]
-    return blocks + [Block("end", Content(" "))]
+    return blocks + [Block("end", Content(" "))]  # a blank last line: the page's end never touches the choices
 
 
 def marked_text(story: Story, text: str) -> tuple[Content, list[int]]:
