@@ -148,12 +148,12 @@ class Page(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------ drawing
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        # asked while the screen is laid out, before the page has heard its size: a page shown before
-        # its screen was first laid out (a new game screen) is wrapped here, so that one whose height
-        # follows its lines (the choices) has it in the first frame, not an empty one first
-        # (only then: later widths are the resize's to follow, or a scrollbar coming and going could
-        # have the page wrapped for two widths in turn, frame after frame)
-        if self._width == 0 and width > 0:
+        # asked while the screen is laid out, for a page whose height follows its lines (the choices):
+        # its lines at the width it is given, so that its height is right in that very layout, both
+        # in a new screen's first frame (the page shown before its width was known) and after the
+        # terminal is resized (Textual keeps the answer for that layout: one given for the old width
+        # would stay, leaving blank rows under the choices)
+        if width > 0 and width != self._width:
             self._lay_out(width, repaint=False)
         return len(self._lines)
 
@@ -193,7 +193,9 @@ class Page(ScrollView, can_focus=True):
         # the widget's styles, worked out once for all the rows drawn now (each walks the ancestors)
         self._styles = (self.visual_style, self.rich_style, self.link_style)
         self._room = self.scrollable_content_region.width
-        if self._room != self._width:  # drawn at a width it has not been wrapped for yet (its first frame)
+        if self._width == 0 and self._room > 0:  # its first frame, before it has heard its size
+            # (only then: a later width is the resize's to follow, which also lays the screen out
+            # again for the new number of lines; a change made while drawing would not)
             self._lay_out(self._room, repaint=False)
         return super().render_lines(crop)
 

@@ -319,3 +319,19 @@ def test_each_line_of_a_meter_describes_that_meter(saves: Path) -> None:
             assert str(meters.tooltip).startswith(first + ":"), row
 
     drive(app, script)
+
+
+def test_the_choices_fit_their_lines_after_the_terminal_is_resized(saves: Path) -> None:
+    app = make_app(story=Path(__file__).resolve().parents[2] / "story", saves=saves, seed=2)
+
+    async def script(pilot: Pilot[int]) -> None:
+        await press(pilot, "n", "enter", "2")
+        choices = app.screen.query_one("#choices", ChoiceList)
+        for size in ((80, 24), (100, 30), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.3)
+            lines = choices.plain.split("\n")
+            assert choices.scrollable_content_region.height == len(lines), size  # no blank rows under them
+            assert all(len(line) <= choices.scrollable_content_region.width for line in lines), size
+
+    drive(app, script, (100, 30))
