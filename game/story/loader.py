@@ -326,7 +326,7 @@ def _read_file(data: bytes, display: str, ctx: spec.Ctx) -> object:
     the tree to validate.
     """
     text = decode(data, display)
-    tree, ctx.checked = compose_tree(text, display)
+    tree, ctx.checked = compose_tree(text, display, data)
     if tree is None:
         ctx.problems.append(problem("Y016", Pos(display)))
         return None

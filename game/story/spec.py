@@ -20,6 +20,8 @@ from .codes import problem
 from .diagnostics import Pos, Problem, did_you_mean
 from .drafts import quick
 from .yamlsafe import (
+    BARE_WORDS,
+    LETTER_STARTS,
     MAX_SCALAR_CHARS,
     MAY_RESOLVE,
     Tree,
@@ -304,10 +306,13 @@ class Str(T):
         return self.what
 
     def validate(self, node: Tree, ctx: Ctx) -> object:
-        # _is_text() inline: this runs for every text of a story
+        # _is_text() inline: this runs for every text and id of a story, and
+        # plain text that starts with a letter is text unless it is a bare word
         value = node.value
         if node.__class__ is not ScalarNode or not (
-            node.style or (value and value[0] not in MAY_RESOLVE) or scalar_value(node).__class__ is str
+            node.style
+            or (value and (value[0] not in MAY_RESOLVE or (value[0] in LETTER_STARTS and value not in BARE_WORDS)))
+            or scalar_value(node).__class__ is str
         ):
             return ctx.error("S001", node, expected=self.what, found=_describe(node), note=_yaml11_note(node))
         if len(value) > self.max_len:
@@ -362,7 +367,7 @@ class NewId(Id):
     """The id an object is defined with: reserved words are refused (S011)."""
 
     def validate(self, node: Tree, ctx: Ctx) -> object:
-        value = super().validate(node, ctx)
+        value = Str.validate(self, node, ctx)  # not super(): an object made for every id of a story
         if value is not INVALID and value in _RESERVED:
             return ctx.error("S011", node, id=value, words=", ".join(RESERVED))
         return value
@@ -674,15 +679,13 @@ class Obj(T):
         ok = True
         meant: dict[str, int] = {}  # a missing field -> the unknown field that was probably meant (its problem)
         for knode, vnode in pairs:
-            key = knode.value
             try:
-                how = read.get(key)
+                check, ctx.field, keep, name = read[knode.value]
+            except KeyError:
+                ok = self._unknown(knode.value, knode, vnode, ctx, meant) and ok
+                continue
             except TypeError:  # a key that is a list or a mapping (only in a tree libyaml composed)
                 raise Unchecked from None
-            if how is None:
-                ok = self._unknown(key, knode, vnode, ctx, meant) and ok
-                continue
-            check, ctx.field, keep, name = how
             value = check(vnode, ctx)
             if value is INVALID:
                 ok = False

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import io
+import operator
 import os
 import re
 from collections.abc import Sequence
@@ -152,6 +153,7 @@ _MAY_RESOLVE = frozenset(k for k in _RESOLVER.yaml_implicit_resolvers if k)
 # a table instead of asking the resolver (node ids such as n1234 would fill its cache)
 MAY_RESOLVE = _MAY_RESOLVE  # first characters of plain text YAML 1.1 may read as something else
 _LETTER_STARTS = frozenset(c for c in _MAY_RESOLVE if c.isalpha())
+LETTER_STARTS = _LETTER_STARTS  # of those, the letters: plain text starting with one is text unless a BARE_WORDS word
 
 
 @functools.lru_cache(maxsize=4096)
@@ -185,6 +187,7 @@ def _words() -> dict[str, object]:
 
 
 _WORDS = _words()
+BARE_WORDS = _WORDS  # YAML 1.1's bool and null words, and what it reads each as
 
 
 def _pos(file: str, event: Event) -> Pos:
@@ -494,7 +497,7 @@ _SPEC_DEPTH = 10
 _PROPERTY = re.compile(r"[\s\[\]{},:?-][&!]")
 # every value starts at one of these characters, or right after one (a key
 # before its ":"), or is the document: at most 5 values each, plus 2
-_INDICATORS = ":-?,[{"
+_INDICATORS = b":-?,[{"
 
 
 class Unchecked(Exception):
@@ -506,11 +509,12 @@ class Unchecked(Exception):
 
 
 class _Source:
-    """What libyaml reads: the text, and a name that every mark carries."""
+    """What libyaml reads: a file's UTF-8 bytes (read as they are, not
+    encoded again), and a name that every mark carries."""
 
-    def __init__(self, text: str, name: str) -> None:
+    def __init__(self, data: bytes, name: str) -> None:
         self.name = name
-        self.read = io.StringIO(text).read
+        self.read = io.BytesIO(data).read
 
 
 def _nesting_bounded(parser_class: type) -> bool:
@@ -535,54 +539,65 @@ if getattr(yaml, "__with_libyaml__", False):
     class _CComposer(CParser):
         """libyaml's composer with PyYAML's resolver left out: it is asked
         three times for every value (a path before and after, and the tag),
-        and the validator resolves the plain values it reads itself."""
+        and the validator resolves the plain values it reads itself.
 
-        @staticmethod
-        def resolve(kind: type, value: str | None, implicit: object) -> str:
-            return ""  # the tag: never read (a file that may hold one is not composed here)
+        The three hooks are built-in callables that take the arguments the
+        composer gives, make nothing new and return at once: a Python
+        function here would run three times per value, over two million
+        times for a big story (7% of composing it). ``"".format(...)`` is the
+        empty string whatever it is given (the tag, never read: a file that
+        may hold one is not composed here); ``operator.is_`` and ``tuple``
+        stand for the path hooks, whose answers are dropped. Built-in
+        functions do not bind to the instance, so they are called as they are.
+        """
 
-        @staticmethod
-        def descend_resolver(parent: object, index: object) -> None:
-            return None
-
-        @staticmethod
-        def ascend_resolver() -> None:
-            return None
+        resolve = "".format
+        descend_resolver = operator.is_
+        ascend_resolver = tuple
 
     if _nesting_bounded(CParser):
         _FAST = _CComposer
 
 
-def _fast(text: str) -> bool:
+def _fast(text: str, data: bytes) -> bool:
     """Whether libyaml's composer may build this file's tree: it holds no
     anchor or tag (the validator does not look for them) and not so many
-    values that the tree would be big."""
+    values that the tree would be big (its indicators are counted in its
+    bytes, in one pass: the same count, as they are all ASCII)."""
     if _FAST is None:
         return False
     if ("&" in text or "!" in text) and (text[:1] in ("&", "!") or _PROPERTY.search(text)):
         return False
-    return 5 * sum(map(text.count, _INDICATORS)) + 2 <= FAST_MAX_VALUES
+    return 5 * (len(data) - len(data.translate(None, _INDICATORS))) + 2 <= FAST_MAX_VALUES
 
 
-def compose_tree(text: str, display: str) -> tuple[Tree | None, bool]:
+def compose_tree(text: str, display: str, data: bytes | None = None) -> tuple[Tree | None, bool]:
     """One YAML document as the checker's tree, and whether it is checked.
 
-    Checked means composed by :func:`compose` (every bound and refusal
-    applied, then copied into node classes). Otherwise libyaml composed it,
-    and its keys, nesting and text lengths are for the validator to check
-    (see :class:`Unchecked`); it can hold no anchor, alias or tag and fewer
-    than ``FAST_MAX_VALUES`` values. Raises YamlProblem as :func:`compose` does.
+    ``data`` is the text's UTF-8 bytes, when the caller has them (a file as
+    read): libyaml reads them as they are. Checked means composed by
+    :func:`compose` (every bound and refusal applied, then copied into node
+    classes). Otherwise libyaml composed it, and its keys, nesting and text
+    lengths are for the validator to check (see :class:`Unchecked`); it can
+    hold no anchor, alias or tag and fewer than ``FAST_MAX_VALUES`` values.
+    Raises YamlProblem as :func:`compose` does.
     """
     if text.startswith("\ufeff"):
         text = text[1:]
-    if _FAST is not None and _fast(text):
-        parser = _FAST(_Source(text, display))
+        data = None  # libyaml would skip the mark itself; the text without it is read
+    if _FAST is not None:
         try:
-            return parser.get_single_node(), False
-        except (yaml.YAMLError, UnicodeError):
-            pass  # compose() finds the problem and says where
-        finally:
-            parser.dispose()
+            data = text.encode("utf-8") if data is None else data
+        except UnicodeError:  # a lone surrogate (only in text not read from a file): compose() says where
+            data = None
+        if data is not None and _fast(text, data):
+            parser = _FAST(_Source(data, display))
+            try:
+                return parser.get_single_node(), False
+            except (yaml.YAMLError, UnicodeError):
+                pass  # compose() finds the problem and says where
+            finally:
+                parser.dispose()
     return as_tree(compose(text, display)), True
 
 

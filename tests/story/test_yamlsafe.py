@@ -6,8 +6,9 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from yaml.nodes import MappingNode, Node, SequenceNode
 
-from game.story.yamlsafe import MAX_DEPTH, YamlProblem, YMap, YScalar, YSeq, compose, plain_value
+from game.story.yamlsafe import MAX_DEPTH, YamlProblem, YMap, YScalar, YSeq, as_tree, compose, compose_tree, plain_value
 
 
 def problem(text: str) -> YamlProblem:
@@ -127,3 +128,26 @@ def test_syntax_errors_say_what_to_do(text: str, code: str, where: tuple[int, in
         p = info.value.problem
         assert (p.code, (p.pos.line, p.pos.column)) == (code, where), (loader, str(p))
         assert fragment in p.message
+
+
+@pytest.mark.parametrize("bom", ["", "\ufeff"])
+def test_the_fast_tree_read_from_bytes_has_the_positions_of_the_bounded_one(bom: str) -> None:
+    """libyaml reads a file's bytes as they are (compose_tree's data): lines
+    and columns still count characters, after a byte-order mark and after
+    letters that take several bytes, as compose() counts them."""
+    text = bom + "a: «Ünïcode» — ✓\nb:\n  - x: 😀😀\n    y: [ü, z]\n"
+    fast, checked = compose_tree(text, "f.yaml", text.encode("utf-8"))
+    assert not checked
+    slow = as_tree(compose(text, "f.yaml"))
+    assert fast is not None and slow is not None
+
+    def marks(node: Node) -> list[tuple[str, int, int]]:
+        out = [(type(node).__name__, node.start_mark.line, node.start_mark.column)]
+        items = node.value if isinstance(node, (SequenceNode, MappingNode)) else []
+        for item in items:
+            for part in item if isinstance(item, tuple) else (item,):
+                out += marks(part)
+        return out
+
+    assert marks(fast) == marks(slow)
+    assert marks(fast)[-2:] == [("ScalarNode", 3, 8), ("ScalarNode", 3, 11)]  # ü, and z after it: one column for ü
