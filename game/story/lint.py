@@ -119,8 +119,10 @@ def _flags_and_meters(story: Story) -> Iterator[Problem]:
     moved: set[int] = set()
     for n in story.nodes.values():
         for c in n.choices:
-            set_flags.update(i for i, _ in c.sets)
-            moved.update(i for i, _ in c.effects)
+            if c.sets:
+                set_flags.update(i for i, _ in c.sets)
+            if c.effects:
+                moved.update(i for i, _ in c.effects)
             for o in c.outcomes:
                 set_flags.update(i for i, _ in o.sets)
                 moved.update(i for i, _ in o.effects)
@@ -186,13 +188,14 @@ def _time_warnings(story: Story) -> Iterator[Problem]:
 
     into: dict[str, list[str]] = {}
     for nid, node in story.nodes.items():
+        has_date = nid in spans  # an undated scene runs back to none
         for c in node.choices:
             if c.goto is not None:
-                if backwards(nid, c.goto):
+                if has_date and backwards(nid, c.goto):
                     report(nid, c.goto, f'choice "{c.id}"', c.pos)
                 into.setdefault(c.goto, []).append(nid)
             for o in c.outcomes:
-                if backwards(nid, o.goto):
+                if has_date and backwards(nid, o.goto):
                     report(nid, o.goto, f'outcome "{o.id}" of choice "{c.id}"', o.pos)
                 into.setdefault(o.goto, []).append(nid)
     for e in story.events:
@@ -226,6 +229,8 @@ def _crowded_scenes(story: Story) -> Iterator[Problem]:
     conditional variants of one voice's line count once.
     """
     for nid, node in story.nodes.items():
+        if len(node.advisors) <= MAX_VOICES:  # no more voices than advisors
+            continue
         voices = list(dict.fromkeys(a.who or a.role for a in node.advisors))
         if len(voices) > MAX_VOICES:
             names = ", ".join(clean_line(v) for v in voices)

@@ -225,6 +225,9 @@ def compile_template(
     """
     if "{" not in source and "}" not in source:  # most text: nothing to fill in
         return _Template(source, (source,) if source else ())
+    simple = _simple(source, symbols, player_default)
+    if simple is not None:
+        return simple
     # stack of (then-parts, else-parts or None, expr, offset)
     root: list[Part] = []
     stack: list[tuple[list[Part], list[Part] | None, Expr, int]] = []
@@ -287,6 +290,36 @@ def compile_template(
     if stack:
         raise TemplateError.of("T002.open", stack[-1][3])
     return _Template(source, tuple(root))
+
+
+# a tag that can only be a {name} (the control words aside)
+_SIMPLE_TAG = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+_CONTROL_WORDS = frozenset(("if", "else", "end"))
+
+
+def _simple(source: str, symbols: Mapping[str, Symbol], player_default: str) -> Template | None:
+    """The template of a text whose every brace belongs to a ``{name}`` of a
+    known name (a scene that shows a meter, say): the same parts the parser
+    in :func:`compile_template` makes, without it. None for any other text
+    (escaped or lone braces, conditions, unknown names): the parser reads it
+    and says what is wrong."""
+    pieces = _SIMPLE_TAG.split(source)  # text, name, text, name, ..., text
+    tags = len(pieces) // 2
+    if source.count("{") != tags or source.count("}") != tags:
+        return None
+    parts: list[Part] = []
+    for i, piece in enumerate(pieces):
+        if not i % 2:
+            if piece:
+                parts.append(piece)
+            continue
+        if piece in _CONTROL_WORDS:
+            return None
+        sym = symbols.get(piece) if piece != "player" else Symbol("text", _constant(player_default))
+        if sym is None:
+            return None
+        parts.append(_Var(piece, _shown(sym)))
+    return _Template(source, tuple(parts))
 
 
 def _constant(text: str) -> Getter:

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from game.story import text as text_module
 from game.story.conditions import Symbol
-from game.story.text import TemplateError, _tags, clean, clean_line, compile_template, word_count
+from game.story.text import Cond, Part, TemplateError, Var, _tags, clean, clean_line, compile_template, word_count
 
 SYMBOLS = {"us": Symbol("number", lambda s: s.us), "ok": Symbol("bool", lambda s: s.ok)}
 
@@ -89,6 +90,50 @@ def test_tags_find_what_the_regex_finds(text: str) -> None:
     grammar's regular expression finds, in the same order, with the same insides."""
     expected = [(m.start(), m.end(), m.group(), m.group(1)) for m in _BRACES_RE.finditer(text)]
     assert list(_tags(text)) == expected
+
+
+def _shape(parts: tuple[Part, ...]) -> list[object]:
+    out: list[object] = []
+    for part in parts:
+        if isinstance(part, Var):
+            out.append(("var", part.name))
+        elif isinstance(part, Cond):
+            out.append(("cond", _shape(part.then), _shape(part.otherwise)))
+        else:
+            out.append(part)
+    return out
+
+
+def _compiled(text: str) -> tuple[object, ...]:
+    try:
+        # "else" and "end" as names too: no id can be one, but the words stay words
+        template = compile_template(text, {**SYMBOLS, "else": SYMBOLS["us"], "end": SYMBOLS["ok"]}, player_default="Guest")
+    except TemplateError as exc:
+        return ("error", exc.code, exc.offset, exc.message)
+    states = [SimpleNamespace(us=7, ok=True), SimpleNamespace(us=70, ok=False)]
+    return ("ok", template.source, _shape(template.parts), [template.render(s) for s in states])
+
+
+@settings(max_examples=600)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["{us}", "{ok}", "{player}", "{else}", "{end}", "{if ok}", "{nope}", "{ us }", "{", "}", "{{", "}}", "us", " ", "a"]
+        ),
+        max_size=10,
+    )
+)
+def test_the_simple_templates_shortcut_gives_what_the_parser_gives(pieces: list[str]) -> None:
+    """A text whose braces are all {name} of known names is compiled without
+    the parser: the same parts, renders and errors as the parser gives."""
+    text = "".join(pieces)
+    quick = _compiled(text)
+    original = text_module._simple
+    text_module._simple = lambda *args: None  # type: ignore[assignment]
+    try:
+        assert _compiled(text) == quick
+    finally:
+        text_module._simple = original
 
 
 def test_a_template_error_quoting_text_across_lines_stays_on_one_line() -> None:
