@@ -215,6 +215,10 @@ class Builder:
         return cast(Sets, self._changes(rec.table("set"), self.flag_index, "R003"))
 
     def _changes(self, table: Entries, index: Mapping[str, int], key: str) -> tuple[tuple[int, object], ...]:
+        try:  # every id known: most tables
+            return tuple([(index[name], value) for name, (value, _) in table.items()])
+        except KeyError:
+            pass
         out: list[tuple[int, object]] = []
         for name, (value, mark) in table.items():
             i = index.get(name)
@@ -413,8 +417,8 @@ def build_nodes(b: Builder, recs: Sequence[Rec], characters: Mapping[str, Charac
                 continue
             seen.add(cid)
             choices.append(build_choice(b, c))
-        advisors = tuple(build_advisor(b, a, characters) for a in v.get("advisors", ()))
-        b.texts.extend(a.says for a in advisors)
+        advisors = tuple([build_advisor(b, a, characters) for a in v.get("advisors", ())])
+        b.texts.extend([a.says for a in advisors])
         nodes[v["id"]] = _Node(
             v["id"],
             v["title"],

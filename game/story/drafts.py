@@ -21,21 +21,22 @@ C = TypeVar("C")
 
 
 def quick(cls: type[C]) -> type[C]:
-    """A constructor with ``cls``'s parameters that makes ``cls``'s objects
-    through an unfrozen draft (``cls`` itself for a class with a default
-    factory or a field outside ``__init__``). The draft class is made at the
-    first call, not at import: every command imports the story layer, and
-    only loading a story makes records."""
+    """A constructor with ``cls``'s parameters, given by position, that makes
+    ``cls``'s objects through an unfrozen draft (``cls`` itself for a class
+    with a default factory or a field outside ``__init__``). The draft class
+    is made at the first call, not at import: every command imports the
+    story layer, and only loading a story makes records. (Positions only:
+    keywords would cost a dictionary per record.)"""
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     if any(f.default_factory is not dataclasses.MISSING or not f.init for f in fields):
         return cls
     draft: type | None = None
 
-    def make(*args: object, **kwargs: object) -> C:
+    def make(*args: object) -> C:
         nonlocal draft
         if draft is None:
             draft = _draft(cls, fields)
-        obj = draft(*args, **kwargs)
+        obj = draft(*args)
         obj.__class__ = cls  # a no-op when the draft is the class itself
         return obj  # type: ignore[no-any-return]
 

@@ -679,11 +679,12 @@ class Obj(T):
         read = self._read
         pairs = node.value
         ok = True
-        meant: dict[str, int] = {}  # a missing field -> the unknown field that was probably meant (its problem)
+        meant: dict[str, int] | None = None  # a missing field -> the unknown field that was probably meant (its problem)
         for knode, vnode in pairs:
             try:
                 check, ctx.field, keep, name = read[knode.value]
             except KeyError:
+                meant = {} if meant is None else meant
                 ok = self._unknown(knode.value, knode, vnode, ctx, meant) and ok
                 continue
             except TypeError:  # a key that is a list or a mapping (only in a tree libyaml composed)
@@ -704,11 +705,11 @@ class Obj(T):
                 if len(self._shapes) < 256:
                     self._shapes[shape] = whole
             if not whole:
-                ok = self._missing(node, values, ctx, meant) and ok
+                ok = self._missing(node, values, ctx, meant or {}) and ok
         else:
             keys = mapping(node)
             if not self._required <= keys.keys() or (self._groups and not self._groups_met(keys.keys())):
-                ok = self._missing(node, keys, ctx, meant) and ok
+                ok = self._missing(node, keys, ctx, meant or {}) and ok
         if not ok:
             return INVALID
         return Rec(self.name, values, node.start_mark, where)

@@ -225,7 +225,7 @@ def compile_template(
     """
     if "{" not in source and "}" not in source:  # most text: nothing to fill in
         return _Template(source, (source,) if source else ())
-    simple = _simple(source, symbols, player_default)
+    simple = _simple(source, symbols, player_default) if "{if" not in source else None
     if simple is not None:
         return simple
     # stack of (then-parts, else-parts or None, expr, offset)

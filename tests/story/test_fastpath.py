@@ -71,7 +71,7 @@ def test_a_record_made_through_a_draft_is_the_frozen_record() -> None:
     assert make_pos is not Pos  # the draft's layout matched: the quicker way is taken
     pos = make_pos("a.yaml", 3, 4)
     assert type(pos) is Pos and pos == Pos("a.yaml", 3, 4) and hash(pos) == hash(Pos("a.yaml", 3, 4))
-    assert make_pos("a.yaml") == Pos("a.yaml", 0, 0) and make_pos(file="b", line=2) == Pos("b", 2, 0)
+    assert make_pos("a.yaml") == Pos("a.yaml", 0, 0) and make_pos("b", 2) == Pos("b", 2, 0)
     with pytest.raises(dataclasses.FrozenInstanceError):
         pos.line = 5  # type: ignore[misc]
     assert dataclasses.replace(pos, line=9) == Pos("a.yaml", 9, 4)
