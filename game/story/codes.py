@@ -20,6 +20,8 @@ from .diagnostics import Pos, Problem, Severity
 
 @dataclass(frozen=True, slots=True)
 class Code:
+    """A problem code of the registry: its severity, its meaning, and its messages by variant."""
+
     code: str
     severity: Severity
     meaning: str  # one line, as in the reference's table

@@ -75,6 +75,8 @@ class ConditionError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Token:
+    """A token of a condition, with the column (from 1) where it starts."""
+
     kind: str  # num, str, name, op, end
     text: str
     column: int
@@ -167,18 +169,24 @@ def tokenize(text: str) -> list[Token]:
 # ----------------------------------------------------------------- syntax tree
 @dataclass(frozen=True, slots=True)
 class Lit:
+    """A number, text or true/false written in a condition."""
+
     value: object
     column: int
 
 
 @dataclass(frozen=True, slots=True)
 class Name:
+    """A meter, flag or count read by a condition."""
+
     name: str
     column: int
 
 
 @dataclass(frozen=True, slots=True)
 class Unary:
+    """``not`` or a minus sign applied to one operand."""
+
     op: str
     operand: Node
     column: int
@@ -186,6 +194,8 @@ class Unary:
 
 @dataclass(frozen=True, slots=True)
 class Binary:
+    """An operator between two operands (comparison, arithmetic, and, or)."""
+
     op: str
     left: Node
     right: Node

@@ -38,6 +38,8 @@ EXTENSIONS = (".yaml", ".yml")  # in any case: Act1.YAML is read too
 
 @dataclass
 class CheckResult:
+    """What a check found: the story (when it has no error) and every problem, root causes first."""
+
     story: Story | None
     problems: list[Problem] = field(default_factory=list)
     fatal: bool = False  # the check could not run (exit code 2)

@@ -22,6 +22,8 @@ Basis = Literal["reported", "hypothetical", "mixed"]
 
 @dataclass(frozen=True, slots=True)
 class Meta:
+    """The story section: the story's identity and what the title screen shows."""
+
     id: str
     title: str
     version: str
@@ -36,6 +38,8 @@ class Meta:
 
 @dataclass(frozen=True, slots=True)
 class Threshold:
+    """A value of a meter that ends the game, with the warnings shown as the meter nears it."""
+
     below: int | None
     above: int | None
     ending: str
@@ -75,6 +79,8 @@ class Threshold:
 
 @dataclass(frozen=True, slots=True)
 class Meter:
+    """A number that choices move, kept between ``min`` and ``max``."""
+
     id: str
     label: str
     description: str
@@ -87,6 +93,8 @@ class Meter:
 
 @dataclass(frozen=True, slots=True)
 class Flag:
+    """A declared true/false fact about the game so far."""
+
     id: str
     description: str
     start: bool
@@ -111,6 +119,8 @@ class Character:
 
 @dataclass(frozen=True, slots=True)
 class Advisor:
+    """One voice on a decision, shown when ``cond`` holds (always, without one)."""
+
     role: str  # the role shown: the advisor's own, else the character's
     says: str
     cond: Expr | None
@@ -120,6 +130,8 @@ class Advisor:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
+    """One possible result of a choice, drawn at random by ``weight``."""
+
     id: str
     weight: Expr
     text: str
@@ -131,6 +143,8 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
+    """One option of a node: it goes to ``goto``, or to one of its ``outcomes``."""
+
     id: str
     text: str
     cond: Expr | None
@@ -151,6 +165,8 @@ class Choice:
 
 @dataclass(frozen=True, slots=True)
 class Node:
+    """A scene with a decision."""
+
     id: str
     title: str
     date: str
@@ -172,6 +188,8 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class Event:
+    """Something that happens between scenes when ``cond`` holds, with ``chance`` in 100."""
+
     id: str
     title: str
     basis: Basis
@@ -189,6 +207,8 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class Ending:
+    """An ending, with its debrief and the questions for discussion."""
+
     id: str
     title: str
     basis: Basis
@@ -212,6 +232,8 @@ class ScenarioEnd:
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
+    """A shorter game: a start node and the ends that close it."""
+
     id: str
     title: str
     description: str
@@ -222,6 +244,8 @@ class Scenario:
 
 @dataclass(frozen=True, slots=True)
 class Term:
+    """A glossary entry."""
+
     term: str
     definition: str
     source: str | None
@@ -229,6 +253,8 @@ class Term:
 
 @dataclass(frozen=True, slots=True)
 class Source:
+    """A published source that reported facts cite."""
+
     id: str
     title: str
     publisher: str
@@ -240,6 +266,8 @@ class Source:
 
 @dataclass(frozen=True)
 class Story:
+    """A compiled story: immutable, and shared by every game played from it."""
+
     meta: Meta
     meters: tuple[Meter, ...]
     flags: tuple[Flag, ...]

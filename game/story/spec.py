@@ -596,6 +596,8 @@ class Table(T):
 
 @dataclass
 class Field:
+    """A field of an object in the story format: its type, whether it is required, its documentation."""
+
     name: str
     type: T
     required: bool = False

@@ -100,12 +100,16 @@ class TemplateError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Var:
+    """``{name}`` in a text: what the getter reads, shown."""
+
     name: str
     getter: Getter  # for {player}: the story's default name
 
 
 @dataclass(frozen=True, slots=True)
 class Cond:
+    """``{if ...}`` ... ``{else}`` ... ``{end}``: the passages shown when the condition holds or not."""
+
     expr: Expr
     then: tuple[Part, ...]
     otherwise: tuple[Part, ...]
@@ -116,6 +120,8 @@ Part = Union[str, Var, Cond]
 
 @dataclass(frozen=True, slots=True)
 class Template:
+    """A story text compiled: its source and its parts (text, names, conditional passages)."""
+
     source: str
     parts: tuple[Part, ...]
 
