@@ -18,6 +18,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
 
+from yaml.nodes import ScalarNode
+
 from .codes import CODES, problem
 from .conditions import ConditionError, Expr, Getter, StateView, Symbol, Type, compile_expr, names
 from .diagnostics import Pos, Problem, did_you_mean
@@ -45,7 +47,7 @@ from .model import (
 )
 from .spec import Ctx, Entries, Located, Rec
 from .text import DEFAULT_PLAYER, Template, TemplateError, compile_template, word_count
-from .yamlsafe import ScalarNode, mark_pos, position_in
+from .yamlsafe import mark_pos, position_in
 
 SECTIONS = ("characters", "scenarios", "meters", "flags", "nodes", "events", "endings", "glossary", "sources")
 # ids a condition can name share one namespace

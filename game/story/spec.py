@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Union, cast
 
 from yaml.error import Mark
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .codes import problem
 from .diagnostics import Pos, Problem, did_you_mean
@@ -23,9 +24,6 @@ from .yamlsafe import (
     LETTER_STARTS,
     MAX_SCALAR_CHARS,
     MAY_RESOLVE,
-    MappingNode,
-    ScalarNode,
-    SequenceNode,
     Tree,
     Unchecked,
     check_unread,

@@ -31,7 +31,6 @@ import io
 import operator
 import os
 import re
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Union
@@ -50,7 +49,7 @@ from yaml.events import (
     SequenceStartEvent,
     StreamEndEvent,
 )
-from yaml.nodes import ScalarNode as YamlScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 from .codes import problem
@@ -159,8 +158,8 @@ LETTER_STARTS = _LETTER_STARTS  # of those, the letters: plain text starting wit
 
 @functools.lru_cache(maxsize=4096)
 def _resolve_special(text: str) -> object:
-    tag = _RESOLVER.resolve(YamlScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
-    node = YamlScalarNode(tag, text)
+    tag = _RESOLVER.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    node = ScalarNode(tag, text)
     if tag == _TAG + "bool":
         return _CONSTRUCTOR.construct_yaml_bool(node)
     if tag == _TAG + "int":
@@ -479,57 +478,12 @@ def plain_value(node: YNode) -> object:
 # --------------------------------------------------------------------------
 # The checker's fast path
 # --------------------------------------------------------------------------
-# compose_tree() gives the checker a tree of the node classes below (the
-# validator reads nothing else): PyYAML's node classes' fields, in slots.
-class Node:
-    """A value of the checker's tree: ``value`` (a scalar's text as written,
-    a list's items, a mapping's (key, value) pairs in order) and the mark
-    where it starts (``name`` the file's display name; ``line`` and
-    ``column`` from 0). The fields of PyYAML's node classes, in slots: a big
-    story's trees hold millions of them, and a node with no ``__dict__`` is
-    quicker to make and to free (4% of a check)."""
-
-    __slots__ = ("tag", "value", "start_mark", "end_mark")
-    value: Any
-    start_mark: Mark
-
-
-class ScalarNode(Node):
-    """``style``: "" plain, "'" '"' quoted, "|" ">" block."""
-
-    __slots__ = ("style",)
-
-    def __init__(self, tag: str, value: str, start_mark: Mark, end_mark: Mark | None = None, style: str | None = None) -> None:
-        self.tag = tag
-        self.value = value
-        self.start_mark = start_mark
-        self.end_mark = end_mark
-        self.style = style
-
-
-class CollectionNode(Node):
-    """``flow_style``: written in brackets (``[a, b]``, ``{a: 1}``)."""
-
-    __slots__ = ("flow_style",)
-
-    def __init__(
-        self, tag: str, value: list[Any], start_mark: Mark, end_mark: Mark | None = None, flow_style: bool | None = None
-    ) -> None:
-        self.tag = tag
-        self.value = value
-        self.start_mark = start_mark
-        self.end_mark = end_mark
-        self.flow_style = flow_style
-
-
-class SequenceNode(CollectionNode):
-    __slots__ = ()
-
-
-class MappingNode(CollectionNode):
-    __slots__ = ()
-
-
+# compose_tree() gives the checker a tree of PyYAML's node classes (the
+# validator reads nothing else): ScalarNode (value: the text as written;
+# style: "" plain, "'" '"' quoted, "|" ">" block), SequenceNode and
+# MappingNode (value: the items, or the (key, value) pairs, in order), each
+# with the mark where it starts (name: the file's display name, line and
+# column from 0).
 Tree = Node
 # values the fast path lets libyaml's composer build at most: each takes
 # about 350 bytes until the file's records are made
@@ -578,23 +532,8 @@ def _nesting_bounded(parser_class: type) -> bool:
     return False
 
 
-# libyaml's composer makes its nodes by the names ScalarNode, SequenceNode and
-# MappingNode of its module (PyYAML's classes): while it composes a file for
-# the checker, those names are the classes above (see _composed)
-_NODE_CLASSES = {"ScalarNode": ScalarNode, "SequenceNode": SequenceNode, "MappingNode": MappingNode}
-_COMPOSING = threading.Lock()  # one file at a time, so that the names are put back as they were
-
-
-def _names_swappable(module: object) -> bool:
-    """Whether ``module`` makes its nodes by those names (PyYAML 5 and 6 do)."""
-    from yaml import nodes
-
-    return all(getattr(module, name, None) is getattr(nodes, name) for name in _NODE_CLASSES)
-
-
 _FAST: type | None = None
 if getattr(yaml, "__with_libyaml__", False):
-    from yaml import _yaml
     from yaml._yaml import CParser
 
     class _CComposer(CParser):
@@ -616,25 +555,8 @@ if getattr(yaml, "__with_libyaml__", False):
         descend_resolver = operator.is_
         ascend_resolver = tuple
 
-    if _nesting_bounded(CParser) and _names_swappable(_yaml):
+    if _nesting_bounded(CParser):
         _FAST = _CComposer
-
-
-def _composed(data: bytes, display: str) -> Tree | None:
-    """libyaml's composer's tree of a file, made of this module's node
-    classes: its module's node names are this module's classes while it
-    composes (under a lock), and PyYAML's again as soon as it is done."""
-    assert _FAST is not None
-    module = vars(_yaml)
-    with _COMPOSING:
-        saved = {name: module[name] for name in _NODE_CLASSES}
-        module.update(_NODE_CLASSES)
-        parser = _FAST(_Source(data, display))
-        try:
-            return parser.get_single_node()  # type: ignore[no-any-return]
-        finally:
-            parser.dispose()
-            module.update(saved)
 
 
 def _fast(text: str, data: bytes) -> bool:
@@ -669,10 +591,13 @@ def compose_tree(text: str, display: str, data: bytes | None = None) -> tuple[Tr
         except UnicodeError:  # a lone surrogate (only in text not read from a file): compose() says where
             data = None
         if data is not None and _fast(text, data):
+            parser = _FAST(_Source(data, display))
             try:
-                return _composed(data, display), False
+                return parser.get_single_node(), False
             except (yaml.YAMLError, UnicodeError):
                 pass  # compose() finds the problem and says where
+            finally:
+                parser.dispose()
     return as_tree(compose(text, display)), True
 
 

@@ -6,13 +6,10 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from yaml.nodes import MappingNode, Node, SequenceNode
 
-from game.story import yamlsafe
 from game.story.yamlsafe import (
     MAX_DEPTH,
-    MappingNode,
-    Node,
-    SequenceNode,
     YamlProblem,
     YMap,
     YScalar,
@@ -164,20 +161,3 @@ def test_the_fast_tree_read_from_bytes_has_the_positions_of_the_bounded_one(bom:
 
     assert marks(fast) == marks(slow)
     assert marks(fast)[-2:] == [("ScalarNode", 3, 8), ("ScalarNode", 3, 11)]  # ü, and z after it: one column for ü
-
-
-@pytest.mark.skipif(yamlsafe._FAST is None, reason="no libyaml composer")
-def test_libyaml_makes_the_checkers_nodes_and_pyyaml_gets_its_names_back() -> None:
-    """The checker's libyaml composer makes this module's slotted nodes; once
-    it is done, a file it could not read included, PyYAML's own loaders make
-    PyYAML's nodes again."""
-    import yaml._yaml
-
-    tree, checked = compose_tree("a: [1, x]\n", "f.yaml")
-    assert not checked and type(tree) is MappingNode and not hasattr(tree, "__dict__")
-    assert type(tree.value[0][1]) is SequenceNode
-    with pytest.raises(YamlProblem):  # libyaml raises on it; compose() says where
-        compose_tree("a: [1\n", "f.yaml")
-    assert yaml._yaml.ScalarNode is yaml.nodes.ScalarNode and yaml._yaml.MappingNode is yaml.nodes.MappingNode
-    assert yaml.load("b: [2, y]\n", Loader=yaml.CSafeLoader) == {"b": [2, "y"]}
-    assert type(yaml.compose("c: 3\n", Loader=yaml.CSafeLoader)) is yaml.nodes.MappingNode
