@@ -24,6 +24,10 @@ take. The aims at 10,000 nodes: load-and-check in at most 3 times the CPU
 time of the bare libyaml parse (both timed inside their process, imports
 included and bytecode cached as after a first run, their runs taken in
 turns so that a busy spell slows both), under 2 seconds and under 300 MB.
+The ratio judged is the median of the turns' own ratios (each check's CPU
+time over the parse's run just before it): on a shared machine the parse
+alone moves by a third from run to run, so the best check over the best
+parse, from different moments, swings by as much; it is printed too.
 
 Times are wall-clock on whatever else the machine is doing: run it on a
 quiet machine, and compare rows of one run rather than runs of different days.
@@ -36,6 +40,7 @@ import contextlib
 import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -194,18 +199,22 @@ def main(argv: list[str] | None = None) -> int:
             parse_cpu = 0.0
             paired = ["parse", "check"] if {"parse", "check"} <= set(args.tasks) else []
             turns = interleaved(paired, folder, args.repeat) if paired else {}
+            # each check's CPU time over the parse's run just before it (before measure() picks the best)
+            per_turn = [c.task_cpu / p.task_cpu for p, c in zip(turns["parse"], turns["check"], strict=True)] if paired else []
             for task in args.tasks:
                 m, peak = measure(task, folder, args.repeat, not args.no_trace and task != "parse", turns.get(task))
                 verdict = ""
                 if task == "parse":
                     parse_cpu = m.task_cpu
-                if task == "check" and parse_cpu:
-                    ratio = m.task_cpu / parse_cpu
+                if task == "check" and parse_cpu and per_turn:
+                    best = m.task_cpu / parse_cpu
+                    ratio = statistics.median(per_turn)
                     verdict = (
-                        f"{ratio:.1f}x the bare parse ({'meets' if ratio <= AIM_RATIO else 'MISSES'} the aim of {AIM_RATIO:g}x); "
+                        f"{ratio:.2f}x the bare parse, median of {len(per_turn)} turns "
+                        f"({min(per_turn):.2f}-{max(per_turn):.2f}; best over best {best:.2f}x): "
+                        f"{'meets' if ratio <= AIM_RATIO else 'MISSES'} the aim of {AIM_RATIO:g}x; "
                     )
-                    results_ratio = {"nodes": nodes, "ratio": ratio}
-                    ratios.append(results_ratio)
+                    ratios.append({"nodes": nodes, "ratio": ratio, "turns": per_turn, "best_over_best": best})
                 if task in ("check", "cli-check") and nodes >= 10_000:
                     seconds = m.inside if task == "check" else m.wall
                     ok = seconds < AIM_SECONDS and m.maxrss_mb < AIM_MB
