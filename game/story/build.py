@@ -217,10 +217,6 @@ class Builder:
         return cast(Sets, self._changes(rec.table("set"), self.flag_index, "R003"))
 
     def _changes(self, table: Entries, index: Mapping[str, int], key: str) -> tuple[tuple[int, object], ...]:
-        try:  # every id known: most tables
-            return tuple([(index[name], value) for name, (value, _) in table.items()])
-        except KeyError:
-            pass
         out: list[tuple[int, object]] = []
         for name, (value, mark) in table.items():
             i = index.get(name)

@@ -24,6 +24,7 @@ from .yamlsafe import (
     LETTER_STARTS,
     MAX_SCALAR_CHARS,
     MAY_RESOLVE,
+    NUMBER_STARTS,
     Tree,
     Unchecked,
     check_unread,
@@ -32,6 +33,7 @@ from .yamlsafe import (
     may_resolve,
     node_pos,
     position_in,
+    resolve_plain,
     scalar_value,
 )
 
@@ -128,6 +130,9 @@ class Rec:
     @property
     def id(self) -> str:
         return self.values["id"]  # type: ignore[return-value]
+
+
+_new_rec = object.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +304,7 @@ class Str(T):
         self.what = what
         self.template = template
         self.keeps_node = template
+        self.reserved = False  # whether the reserved words are refused (S011): ids objects are defined with
         # braces are checked in free text (not in templates, ids or patterns)
         self.braces = braces and not template and pattern is None
 
@@ -324,6 +330,8 @@ class Str(T):
             return ctx.error("S007", node, text=value[:60], what=self.what)
         if self.braces and ("{" in value or "}" in value):
             return self._braces(value, node, ctx)
+        if self.reserved and value in _RESERVED:
+            return ctx.error("S011", node, id=value, words=", ".join(RESERVED))
         return value
 
     def _braces(self, value: str, node: ScalarNode, ctx: Ctx) -> object:
@@ -364,13 +372,12 @@ class Id(Str):
 
 
 class NewId(Id):
-    """The id an object is defined with: reserved words are refused (S011)."""
+    """The id an object is defined with: reserved words are refused (S011,
+    checked by Str.validate: one call for every id of a story, not two)."""
 
-    def validate(self, node: Tree, ctx: Ctx) -> object:
-        value = Str.validate(self, node, ctx)  # not super(): an object made for every id of a story
-        if value is not INVALID and value in _RESERVED:
-            return ctx.error("S011", node, id=value, words=", ".join(RESERVED))
-        return value
+    def __init__(self, doc: str = "") -> None:
+        super().__init__(doc)
+        self.reserved = True
 
     def schema(self, defs: Schema) -> Schema:
         out = super().schema(defs)
@@ -388,7 +395,10 @@ class Int(T):
         return "a whole number"
 
     def validate(self, node: Tree, ctx: Ctx) -> object:
-        value = scalar_value(node) if node.__class__ is ScalarNode and not node.style else None
+        value = None
+        if node.__class__ is ScalarNode and not node.style:
+            raw = node.value  # a plain number is resolved straight away (scalar_value() would do the same)
+            value = resolve_plain(raw) if raw and raw[0] in NUMBER_STARTS and len(raw) < 100 else scalar_value(node)
         if value.__class__ is not int:
             return ctx.error("S001", node, expected="a whole number", found=_describe(node), note="")
         if not self.lo <= value <= self.hi:
@@ -445,7 +455,8 @@ class Expr(T):
             scalar = node
             if len(scalar.value) > MAX_SCALAR_CHARS and not ctx.checked:
                 raise Unchecked
-            value = scalar_value(scalar)
+            raw = scalar.value
+            value = raw if scalar.style or (raw and raw[0] not in MAY_RESOLVE) else scalar_value(scalar)
             if isinstance(value, str) and value.strip():
                 return _Located(value, scalar)
             if self.want == "number" and isinstance(value, int) and not isinstance(value, bool):
@@ -712,7 +723,9 @@ class Obj(T):
                 ok = self._missing(node, keys, ctx, meant or {}) and ok
         if not ok:
             return INVALID
-        return Rec(self.name, values, node.start_mark, where)
+        rec = _new_rec(Rec)  # Rec(...) without a call of its __init__: one per object of a story
+        rec.kind, rec.values, rec.mark, rec.where = self.name, values, node.start_mark, where
+        return rec
 
     def _missing(self, node: Tree, items: Mapping[str, object], ctx: Ctx, meant: dict[str, int]) -> bool:
         """Report missing fields and groups not met; True when there is none."""
