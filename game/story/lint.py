@@ -34,10 +34,14 @@ def static_warnings(story: Story) -> list[Problem]:
 
 def _graph(story: Story) -> tuple[dict[str, set[str]], set[str]]:
     """Each node's choice and outcome targets; and every event's goto."""
-    graph: dict[str, set[str]] = {nid: set() for nid in story.nodes}
+    graph: dict[str, set[str]] = {}
     for nid, node in story.nodes.items():
+        targets = graph[nid] = set()
         for c in node.choices:
-            graph[nid].update(c.targets)
+            if c.goto is not None:  # Choice.targets, without making a tuple per choice
+                targets.add(c.goto)
+            else:
+                targets.update([o.goto for o in c.outcomes])
     return graph, {e.goto for e in story.events if e.goto}
 
 
@@ -101,11 +105,11 @@ def read_names(story: Story) -> set[str]:
     for expr in {id(expr): expr for expr in _exprs(story)}.values():
         found |= names(expr.tree)
     for node in story.nodes.values():
-        found |= node.text.names
+        node.text.add_names(found)
     for e in story.events:
-        found |= e.text.names
+        e.text.add_names(found)
     for ending in (*story.endings.values(), *story.scenario_endings.values()):
-        found |= ending.text.names
+        ending.text.add_names(found)
     for sc in story.scenarios.values():
         for end in sc.ends:
             if end.cond is not None:
@@ -186,16 +190,19 @@ def _time_warnings(story: Story) -> Iterator[Problem]:
             )
         )
 
+    # the dated scenes that lead into each scene (an undated scene runs back to
+    # none, and an event's check below reads only dated scenes)
     into: dict[str, list[str]] = {}
     for nid, node in story.nodes.items():
-        has_date = nid in spans  # an undated scene runs back to none
+        if nid not in spans:
+            continue
         for c in node.choices:
             if c.goto is not None:
-                if has_date and backwards(nid, c.goto):
+                if backwards(nid, c.goto):
                     report(nid, c.goto, f'choice "{c.id}"', c.pos)
                 into.setdefault(c.goto, []).append(nid)
             for o in c.outcomes:
-                if has_date and backwards(nid, o.goto):
+                if backwards(nid, o.goto):
                     report(nid, o.goto, f'outcome "{o.id}" of choice "{c.id}"', o.pos)
                 into.setdefault(o.goto, []).append(nid)
     for e in story.events:
@@ -213,6 +220,8 @@ def _time_warnings(story: Story) -> Iterator[Problem]:
 
 
 def _silent_characters(story: Story) -> Iterator[Problem]:
+    if not story.characters:
+        return
     spoken = {a.who for n in story.nodes.values() for a in n.advisors if a.who}
     for cid, character in story.characters.items():
         if cid not in spoken:
@@ -238,6 +247,8 @@ def _crowded_scenes(story: Story) -> Iterator[Problem]:
 
 
 def _uncited(story: Story) -> Iterator[Problem]:
+    if not story.sources:
+        return
     cited = {s for n in story.nodes.values() for s in n.sources} | {s for e in story.events for s in e.sources}
     endings = (*story.endings.values(), *story.scenario_endings.values())
     cited |= {s for e in endings for s in e.sources} | {t.source for t in story.glossary if t.source}

@@ -142,6 +142,10 @@ class Template:
         _names(self.parts, found)
         return found
 
+    def add_names(self, found: set[str]) -> None:
+        """Add the names it reads to ``found`` (what ``names`` gives, with no set made)."""
+        _names(self.parts, found)
+
 
 _Var, _Template = quick(Var), quick(Template)  # one per text of a big story (see .drafts)
 
