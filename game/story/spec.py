@@ -24,7 +24,6 @@ from .yamlsafe import (
     LETTER_STARTS,
     MAX_SCALAR_CHARS,
     MAY_RESOLVE,
-    NUMBER_STARTS,
     Tree,
     Unchecked,
     check_unread,
@@ -33,7 +32,6 @@ from .yamlsafe import (
     may_resolve,
     node_pos,
     position_in,
-    resolve_plain,
     scalar_value,
 )
 
@@ -130,9 +128,6 @@ class Rec:
     @property
     def id(self) -> str:
         return self.values["id"]  # type: ignore[return-value]
-
-
-_new_rec = object.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,10 +390,7 @@ class Int(T):
         return "a whole number"
 
     def validate(self, node: Tree, ctx: Ctx) -> object:
-        value = None
-        if node.__class__ is ScalarNode and not node.style:
-            raw = node.value  # a plain number is resolved straight away (scalar_value() would do the same)
-            value = resolve_plain(raw) if raw and raw[0] in NUMBER_STARTS and len(raw) < 100 else scalar_value(node)
+        value = scalar_value(node) if node.__class__ is ScalarNode and not node.style else None
         if value.__class__ is not int:
             return ctx.error("S001", node, expected="a whole number", found=_describe(node), note="")
         if not self.lo <= value <= self.hi:
@@ -455,8 +447,7 @@ class Expr(T):
             scalar = node
             if len(scalar.value) > MAX_SCALAR_CHARS and not ctx.checked:
                 raise Unchecked
-            raw = scalar.value
-            value = raw if scalar.style or (raw and raw[0] not in MAY_RESOLVE) else scalar_value(scalar)
+            value = scalar_value(scalar)
             if isinstance(value, str) and value.strip():
                 return _Located(value, scalar)
             if self.want == "number" and isinstance(value, int) and not isinstance(value, bool):
@@ -723,9 +714,7 @@ class Obj(T):
                 ok = self._missing(node, keys, ctx, meant or {}) and ok
         if not ok:
             return INVALID
-        rec = _new_rec(Rec)  # Rec(...) without a call of its __init__: one per object of a story
-        rec.kind, rec.values, rec.mark, rec.where = self.name, values, node.start_mark, where
-        return rec
+        return Rec(self.name, values, node.start_mark, where)
 
     def _missing(self, node: Tree, items: Mapping[str, object], ctx: Ctx, meant: dict[str, int]) -> bool:
         """Report missing fields and groups not met; True when there is none."""

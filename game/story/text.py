@@ -139,7 +139,7 @@ class Template:
     @property
     def names(self) -> set[str]:
         found: set[str] = set()
-        _names(self.parts, found)
+        self.add_names(found)
         return found
 
     def add_names(self, found: set[str]) -> None:

@@ -188,11 +188,6 @@ def _words() -> dict[str, object]:
 
 _WORDS = _words()
 BARE_WORDS = _WORDS  # YAML 1.1's bool and null words, and what it reads each as
-# first characters of plain numbers: scalar_value() gives resolve_plain(text) for
-# a plain scalar that starts with one and is not too long
-NUMBER_STARTS = frozenset("0123456789+-.")
-assert NUMBER_STARTS <= _MAY_RESOLVE and not NUMBER_STARTS & _LETTER_STARTS
-resolve_plain = _resolve_special  # a plain scalar's value by YAML 1.1's rules (cached)
 
 
 def _pos(file: str, event: Event) -> Pos:

@@ -429,6 +429,10 @@ class TightropeApp(App[int]):
                 self.push_screen(interlude, lambda _: self.show_game())
             else:
                 self.show_game()
+        self.after_move()
+
+    def after_move(self) -> None:
+        """After a decision or an undo: save, then collect garbage, each once the new screen is drawn."""
         self.autosave()
         self.collect_when_idle()
 
@@ -488,8 +492,7 @@ class TightropeApp(App[int]):
             screen.say("Undone: back to " + node_title(s.story, s.state.node) + ".")
         else:
             self.show_game()
-        self.autosave()
-        self.collect_when_idle()
+        self.after_move()
 
     # ------------------------------------------------------------ saves
     def with_player(self, then: Callable[[], None], to_continue: bool = False) -> None:
