@@ -106,7 +106,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     import json
 
     from .story import check_story
-    from .story.diagnostics import one_line
+    from .story.diagnostics import counted, one_line
 
     root = story_dir(args.story)
     result = check_story(root)
@@ -126,10 +126,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(problem)
     if result.fatal:
         return 2
-    stats = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in result.stats.items())
+    stats = ", ".join(counted(v, k.replace("_", " ")) for k, v in result.stats.items())
     verdict = "ok" if not result.errors else "FAILED"
     print(
-        f"{one_line(str(root), 4096)}: {verdict}: {len(result.errors)} errors, {len(result.warnings)} warnings"
+        f"{one_line(str(root), 4096)}: {verdict}: {counted(len(result.errors), 'errors')}, {counted(len(result.warnings), 'warnings')}"
         + (f" ({stats})" if stats else "")
     )
     return result.exit_code

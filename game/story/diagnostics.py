@@ -104,6 +104,11 @@ def one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def counted(n: int, things: str) -> str:
+    """``n`` with a plural noun made singular for one: "1 error", "2 errors", "1,000 nodes"."""
+    return f"{n:,} {things[:-1] if n == 1 and things.endswith('s') else things}"
+
+
 # Each suggestion compares the word with every candidate, so a story with
 # thousands of wrong ids and thousands of real ones would take minutes. A
 # load sets a budget of comparisons (see suggestion_budget); once it is

@@ -152,6 +152,15 @@ def test_cli_runs_as_module(starter_path: Path) -> None:
     assert "ok: 0 errors, 0 warnings" in proc.stdout
 
 
+def test_check_summary_counts_in_words(starter_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _edit(starter_copy, "story.yaml", "thresholds:", "tresholds:")
+    assert main(["check", str(starter_copy)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert "S002" in out[0] and "tresholds" in out[0]
+    assert ": FAILED: 1 error, 0 warnings (3 nodes," in out[-1], out[-1]
+    assert "1 errors" not in out[-1]
+
+
 # ---------------------------------------------------------------- properties
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.text(max_size=30))
 _values = st.recursive(
