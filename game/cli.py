@@ -106,7 +106,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     import json
 
     from .story import check_story
-    from .story.diagnostics import counted, one_line
+    from .story.diagnostics import one_line, plural
 
     root = story_dir(args.story)
     result = check_story(root)
@@ -126,10 +126,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(problem)
     if result.fatal:
         return 2
-    stats = ", ".join(counted(v, k.replace("_", " ")) for k, v in result.stats.items())
+    shown = ((k.replace("_", " "), v) for k, v in result.stats.items())  # stats' keys are plural nouns
+    stats = ", ".join(plural(v, name.removesuffix("s"), name) for name, v in shown)
     verdict = "ok" if not result.errors else "FAILED"
     print(
-        f"{one_line(str(root), 4096)}: {verdict}: {counted(len(result.errors), 'errors')}, {counted(len(result.warnings), 'warnings')}"
+        f"{one_line(str(root), 4096)}: {verdict}: {plural(len(result.errors), 'error')}, {plural(len(result.warnings), 'warning')}"
         + (f" ({stats})" if stats else "")
     )
     return result.exit_code

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..story.diagnostics import counted
+from ..story.diagnostics import plural
 from ..story.model import Story
 from ..story.text import clean_line
 from .explore import WALK, Analysis, decisions, plan_snippet
@@ -102,7 +102,7 @@ def as_text(story: Story, story_path: str, analysis: Analysis, runs: list[Run]) 
     out: list[str] = []
     say = out.append
     stats = story.stats()
-    counts = ", ".join(counted(stats[k], k) for k in ("nodes", "choices", "events", "endings"))
+    counts = ", ".join(plural(stats[word + "s"], word) for word in ("node", "choice", "event", "ending"))
     scenario = f", scenario {story.scenario.id}" if story.scenario else ""
     say(f"{clean_line(story.meta.title)} ({story.id} {clean_line(story.version)}, {story_path}{scenario}): {counts}")
     reach = analysis.reach
@@ -113,7 +113,7 @@ def as_text(story: Story, story_path: str, analysis: Analysis, runs: list[Run]) 
             "coverage is a lower bound and items listed as never reached may still be reachable (raise --max-states)."
         )
     else:
-        say(f"Exhaustive walk: {counted(reach.states, 'distinct states')}, all explored (bound {reach.max_states:,}).")
+        say(f"Exhaustive walk: {plural(reach.states, 'distinct state')}, all explored (bound {reach.max_states:,}).")
     if reach.sampled:
         say(
             f"Past the bound, {reach.sampled:,} sampled games (seeds 0..{reach.sampled - 1}, the bots in turn) "

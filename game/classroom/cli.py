@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..paths import default_saves
 from ..session import DEFAULT_MIN_RATIONALE, MAX_MIN_RATIONALE
-from ..story.diagnostics import counted
+from ..story.diagnostics import plural
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -127,8 +127,8 @@ def _class_records(args: argparse.Namespace) -> int:
     for s in done.skipped:
         print(f"tightrope transcript: not written: {s.file}: {s.reason}", file=sys.stderr)
     print(
-        f"Wrote {counted(len(done.written), 'records')} to {args.out_dir}"
-        + (f", {counted(len(done.skipped), 'saves')} could not be read" if done.skipped else "")
+        f"Wrote {plural(len(done.written), 'record')} to {args.out_dir}"
+        + (f", {plural(len(done.skipped), 'save')} could not be read" if done.skipped else "")
     )
     for extra in (done.combined, done.zip):
         if extra is not None:
@@ -180,9 +180,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     for s in report.skipped:
         print(f"tightrope report: not counted: {s.file}: {s.reason}", file=sys.stderr)
     if args.output != "-":
-        copies = report.copies
-        left_out = f" ({copies} earlier {'copy' if copies == 1 else 'copies'} left out)" if copies else ""
-        print(f"Wrote {args.output}: {counted(len(games), 'games')}, {len(report.skipped)} not counted{left_out}")
+        copies = f" ({plural(report.copies, 'earlier copy', 'earlier copies')} left out)" if report.copies else ""
+        print(f"Wrote {args.output}: {plural(len(games), 'game')}, {len(report.skipped)} not counted{copies}")
     if not games:
         print("tightrope report: no save could be read", file=sys.stderr)
         return 1

@@ -32,10 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..present import Decision
-from ..records.render import bar_chart, csv_cell, h, legend, line_chart, md, md_quote, page, plural
+from ..records.render import bar_chart, csv_cell, h, legend, line_chart, md, md_quote, page
 from ..records.transcript import SUFFIX, Record, build_record, mode_text
 from ..saves import SaveError, read_envelope, state_from_envelope
 from ..story import Story
+from ..story.diagnostics import plural
 from ..story.text import clean_line, word_count
 
 MAX_FILES = 5000

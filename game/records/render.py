@@ -73,10 +73,6 @@ def signed(n: int | float) -> str:
     return f"+{n}" if n > 0 else str(n)
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (many or word + 's')}"
-
-
 # ------------------------------------------------------------------ page
 
 CSS = """

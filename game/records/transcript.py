@@ -29,8 +29,9 @@ from ..paths import story_dir
 from ..present import Change, Decision, Lookup, describe_step
 from ..saves import Entry, Envelope, Meters, SaveError, StoryRef, read_envelope, state_from_envelope, story_for
 from ..story import Story, StoryError, load_story
+from ..story.diagnostics import plural
 from ..story.text import clean, clean_line
-from .render import h, legend, line_chart, md, md_block, md_quote, page, plural, signed
+from .render import h, legend, line_chart, md, md_block, md_quote, page, signed
 
 RECORD_KIND = "tightrope-transcript"
 RECORD_VERSION = 3  # 2: each decision's changes split into the choice's and each event's; 3: scenario, mode, undos

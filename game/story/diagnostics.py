@@ -104,9 +104,9 @@ def one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def counted(n: int, things: str) -> str:
-    """``n`` with a plural noun made singular for one: "1 error", "2 errors", "1,000 nodes"."""
-    return f"{n:,} {things[:-1] if n == 1 and things.endswith('s') else things}"
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``n`` and the word for that many: "1 error", "2 errors", "1,000 earlier copies"."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 # Each suggestion compares the word with every candidate, so a story with
